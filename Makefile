@@ -1,0 +1,45 @@
+# The course's two commands (see README.md):
+#   make book   set up .venv (pinned requirements + vaecourse) and build the book, executing every notebook
+#   make test   set up .venv, then unit tests, every notebook under nbval, and a strict book build
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NBVAL_DIR := _build/nbval
+JB_FLAGS  := -n -W --keep-going
+
+.PHONY: setup book book-strict test unit notebooks clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+book: setup
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "The book is built: open _build/html/index.html in a browser."
+
+# The strict build: any warning, dead reference or cell error fails it.
+book-strict: setup
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+
+unit: setup
+	$(BIN)/python -m pytest tests -n 2 -q
+
+# nbval collects .ipynb only: pair each MyST notebook of the book into _build/nbval first.
+notebooks: setup
+	rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR)
+	for src in $$(grep -rl --include='*.md' '^kernelspec:' book); do \
+	  $(BIN)/jupytext --quiet --to ipynb --output $(NBVAL_DIR)/$${src%.md}.ipynb $$src || exit 1; \
+	done
+	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=300 -n 2 --dist loadfile -q \
+	  $(NBVAL_DIR) $$(find exercises -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null)
+
+test: unit notebooks book-strict
+
+clean:
+	rm -rf _build
