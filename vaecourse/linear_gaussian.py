@@ -108,7 +108,7 @@ class LinearGaussianModel:
         eye = torch.eye(self.latent_dim, dtype=self.weight.dtype)
         precision_scaled = self.weight.T @ self.weight + self.noise_var * eye  # M, (m, m)
         covariance = self.noise_var * torch.linalg.inv(precision_scaled)  # (m, m)
-        mean = torch.linalg.solve(precision_scaled, (x - self.bias).T).T  # (B, m)
+        mean = torch.linalg.solve(precision_scaled, self.weight.T @ (x - self.bias).T).T  # (B, m)
         return mean, covariance
 
     def best_diagonal_q(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

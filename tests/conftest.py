@@ -1,0 +1,20 @@
+"""Shared test settings: float64 where closed forms are compared, and a hypothesis profile for CI."""
+
+import os
+
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "course", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.load_profile("course")
+
+# Progress files written by notebooks and tests go to a temporary folder, never the user's home.
+os.environ.setdefault("VAECOURSE_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "vaecourse-test-data"))
+
+
+@pytest.fixture
+def generator():
+    return torch.Generator().manual_seed(1234)
