@@ -1,13 +1,14 @@
 # The course's two commands (see README.md):
 #   make book   set up .venv (pinned requirements + vaecourse) and build the book, executing every notebook
-#   make test   set up .venv, then unit tests, every notebook under nbval, and a strict book build
+#   make test   set up .venv, then unit tests, every notebook under nbval, a strict book build and
+#               the browser test of the built pages (tests_browser/)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 NBVAL_DIR := _build/nbval
 JB_FLAGS  := -n -W --keep-going
 
-.PHONY: setup book book-strict test unit notebooks clean
+.PHONY: setup book book-strict test unit notebooks browser clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -39,7 +40,12 @@ notebooks: setup
 	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=300 -n 2 --dist loadfile -q \
 	  $(NBVAL_DIR) $$(find exercises -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null)
 
-test: unit notebooks book-strict
+# Every built page in headless Chromium (Debian's `chromium`, driven by playwright): console errors,
+# math rendered offline, players, internal links, search. Skips without chromium unless CI=true.
+browser: book-strict
+	$(BIN)/python -m pytest tests_browser -q -rs
+
+test: unit notebooks book-strict browser
 
 clean:
 	rm -rf _build

@@ -1,0 +1,33 @@
+"""Interactive figures of the course: each one a drawing function played as a static HTML player or a live widget.
+
+Usage in a book page (the static player shows; readers with a kernel can call ``.widget()``)::
+
+    from vaecourse.viz import kl_figure
+    kl_figure()            # jshtml player: works in the static book, no kernel, no network
+    kl_figure().widget()   # ipywidgets version for a live kernel
+
+A new figure is a function ``draw(fig, **params)`` and a list of frames: ``Player(draw, frames)``.
+"""
+
+from .elbo_figure import ElboGapPath, draw_elbo_gap, elbo_gap_figure, elbo_gap_path
+from .estimators_figure import EstimatorSpread, draw_estimators, estimators_figure, gradient_spread
+from .kl_figure import draw_kl_terms, kl_figure, kl_path, kl_terms_1d
+from .player import Player, count_frames, offline_jshtml
+
+__all__ = [
+    "ElboGapPath",
+    "EstimatorSpread",
+    "Player",
+    "count_frames",
+    "draw_elbo_gap",
+    "draw_estimators",
+    "draw_kl_terms",
+    "elbo_gap_figure",
+    "elbo_gap_path",
+    "estimators_figure",
+    "gradient_spread",
+    "kl_figure",
+    "kl_path",
+    "kl_terms_1d",
+    "offline_jshtml",
+]
