@@ -1,0 +1,61 @@
+"""Graded exercises: ``check(exercise_id, answer)`` with mistake-naming feedback, hints and mastery gates.
+
+In a notebook::
+
+    from vaecourse.grading import check, hint, gate
+    hint("gaussian_kl")                       # a hint, on demand
+    result = check("gaussian_kl", gaussian_kl)  # prints feedback; result.passed, .score, .mistake
+    gate("s4")                                # the session's mastery gate; records progress
+
+Instructor tools build on :func:`grade` (no printing), :func:`make_student_edition`, the registry
+(:func:`exercises_for_session`, :func:`all_mistakes`) and :class:`CheckResult`'s ``to_dict``.
+"""
+
+from .checker import check, clear_results, grade, hint, latest_results
+from .exercise import (
+    ChoiceExercise,
+    FunctionExercise,
+    Mistake,
+    ValueExercise,
+    all_exercises,
+    all_mistakes,
+    exercises_for_session,
+    get_exercise,
+)
+from .gate import MASTERY_THRESHOLD, GateResult, gate, summarise
+from .result import STATUSES, CheckResult
+from .sections import SESSIONS
+
+
+def __getattr__(name):  # lazy, so that ``python -m vaecourse.grading.editions`` runs the module once
+    if name in ("make_student_edition", "student_notebook"):
+        from . import editions
+
+        return getattr(editions, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "MASTERY_THRESHOLD",
+    "SESSIONS",
+    "STATUSES",
+    "CheckResult",
+    "ChoiceExercise",
+    "FunctionExercise",
+    "GateResult",
+    "Mistake",
+    "ValueExercise",
+    "all_exercises",
+    "all_mistakes",
+    "check",
+    "clear_results",
+    "exercises_for_session",
+    "gate",
+    "get_exercise",
+    "grade",
+    "hint",
+    "latest_results",
+    "make_student_edition",
+    "student_notebook",
+    "summarise",
+]

@@ -1,0 +1,290 @@
+"""Session 1 exercises: a Monte Carlo estimate with its error, a conjugate posterior, the evidence, KL facts."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ...likelihoods import gaussian_log_likelihood
+from ...montecarlo import monte_carlo_estimate
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ..observe import Case
+from . import _draw
+
+# --- Monte Carlo estimate -----------------------------------------------------------------------
+
+
+def _mc_reference(values):
+    estimate = monte_carlo_estimate(values)
+    return estimate.mean, estimate.standard_error
+
+
+def _mc_cases(seed: int) -> list[Case]:
+    g = _draw.generator(1001)
+    cases = [
+        Case("fixed-1", "fixed", (_draw.normal(g, 8, scale=2.0) + 1.0,), "8 fixed draws", rtol=1e-4, atol=1e-6),
+        Case("fixed-2", "fixed", (torch.tensor([0.0, 1.0, 4.0]),), "3 fixed draws", rtol=1e-4, atol=1e-6),
+    ]
+    g = _draw.generator(seed)
+    n = _draw.integer(g, 5, 40)
+    cases.append(
+        Case("random-1", "random", (_draw.normal(g, n, scale=3.0),), f"{n} random draws", rtol=1e-4, atol=1e-6)
+    )
+    n = _draw.integer(g, 5, 40)
+    cases.append(
+        Case(
+            "random-float64",
+            "random",
+            (_draw.normal(g, n, dtype=torch.float64).exp(),),
+            f"{n} random float64 draws",
+            rtol=1e-8,
+            atol=1e-10,
+        )
+    )
+    return cases
+
+
+_MC = "s1-monte-carlo"
+MC_MISTAKES = (
+    Mistake(
+        "se_missing_sqrt_n",
+        "the standard deviation of the draws reported as the standard error",
+        "The standard deviation describes how much single draws vary; the error of their mean is sqrt(n) times smaller: "
+        "SE = s / sqrt(n).",
+        _MC,
+        variants=(lambda v: (v.mean(), v.std()), lambda v: (v.mean(), v.std(unbiased=False))),
+    ),
+    Mistake(
+        "se_divided_by_n",
+        "divided by n instead of sqrt(n)",
+        "Var(mean) = sigma^2 / n, so the standard error is s / sqrt(n), not s / n.",
+        _MC,
+        variants=(lambda v: (v.mean(), v.std() / v.numel()),),
+    ),
+    Mistake(
+        "se_uses_variance",
+        "the variance where the standard deviation belongs",
+        "SE = s / sqrt(n) with s the sample standard deviation; your value uses s^2.",
+        _MC,
+        variants=(lambda v: (v.mean(), v.var() / math.sqrt(v.numel())),),
+    ),
+    Mistake(
+        "se_population_std",
+        "the standard deviation with 1/n instead of 1/(n - 1)",
+        "The unbiased sample variance divides by n - 1 (torch's default, unbiased=True); dividing by n underestimates the error for small n.",
+        _MC,
+        variants=(lambda v: (v.mean(), v.std(unbiased=False) / math.sqrt(v.numel())),),
+        credit=0.5,
+    ),
+)
+
+# --- conjugate posterior ------------------------------------------------------------------------
+
+
+def _posterior_reference(x, noise_var):
+    precision = 1.0 + x.numel() / noise_var  # prior precision 1 plus n observations' precision
+    return (x.sum() / noise_var) / precision, torch.tensor(1.0 / precision, dtype=x.dtype)
+
+
+def _posterior_cases(seed: int) -> list[Case]:
+    cases = [
+        Case("fixed-1", "fixed", (torch.tensor([1.2, 0.4, 2.0]), 0.5), "3 fixed observations"),
+        Case("fixed-one", "fixed", (torch.tensor([1.5]), 2.0), "a single observation"),
+    ]
+    g = _draw.generator(seed)
+    n = _draw.integer(g, 2, 10)
+    noise_var = round(float(_draw.uniform(g, 1, low=0.2, high=3.0)), 3)
+    cases.append(
+        Case(
+            "random-1",
+            "random",
+            (_draw.normal(g, n) + 1.0, noise_var),
+            f"{n} random observations with noise variance {noise_var}",
+        )
+    )
+    return cases
+
+
+def _posterior_with(precision_of, variance_out=lambda p: 1.0 / p):
+    def posterior(x, noise_var):
+        p = precision_of(x.numel(), noise_var)
+        mean = (x.mean() / noise_var) / p if precision_of is _one_obs else (x.sum() / noise_var) / p
+        return mean, variance_out(p)
+
+    return posterior
+
+
+def _one_obs(n, noise_var):
+    return 1.0 + 1.0 / noise_var
+
+
+_CONJ = "s1-conjugate-example"
+POSTERIOR_MISTAKES = (
+    Mistake(
+        "posterior_ignores_prior",
+        "the prior is left out (the maximum-likelihood answer)",
+        "The posterior combines prior and likelihood: precisions add, 1/sigma_post^2 = 1 + n / noise_var, and the mean shrinks towards the prior mean 0.",
+        _CONJ,
+        variants=(lambda x, nv: (x.mean(), nv / x.numel()),),
+    ),
+    Mistake(
+        "posterior_forgets_n",
+        "the n observations counted as one",
+        "Each observation adds precision 1 / noise_var, so n of them add n / noise_var.",
+        _CONJ,
+        variants=(_posterior_with(_one_obs),),
+    ),
+    Mistake(
+        "posterior_returns_std",
+        "the standard deviation instead of the variance",
+        "Return the posterior variance 1 / (1 + n / noise_var), not its square root.",
+        _CONJ,
+        variants=(_posterior_with(lambda n, nv: 1.0 + n / nv, lambda p: math.sqrt(1.0 / p)),),
+    ),
+    Mistake(
+        "posterior_returns_precision",
+        "the precision instead of the variance",
+        "1 + n / noise_var is the posterior precision; the variance is its inverse.",
+        _CONJ,
+        variants=(_posterior_with(lambda n, nv: 1.0 + n / nv, lambda p: p),),
+    ),
+)
+
+# --- values and choices --------------------------------------------------------------------------
+
+
+def _log_normal(x: float, variance: float) -> float:
+    return gaussian_log_likelihood(
+        torch.tensor([[x]], dtype=torch.float64), torch.zeros(1, 1, dtype=torch.float64), math.log(variance)
+    ).item()
+
+
+register(
+    FunctionExercise(
+        id="mc_estimate",
+        session="s1",
+        title="a Monte Carlo estimate with its standard error",
+        section=_MC,
+        reference=_mc_reference,
+        make_cases=_mc_cases,
+        params=("values",),
+        returns="a pair (mean, standard_error)",
+        mistakes=MC_MISTAKES,
+        hints=(
+            "The standard error of a mean of n draws is s / sqrt(n), with s the sample standard deviation.",
+            "values.std() divides by n - 1 by default, which is what you want.",
+        ),
+    ),
+    FunctionExercise(
+        id="conjugate_posterior",
+        session="s1",
+        title="the posterior of a Gaussian mean",
+        section=_CONJ,
+        reference=_posterior_reference,
+        make_cases=_posterior_cases,
+        params=("x", "noise_var"),
+        returns="a pair (posterior_mean, posterior_variance)",
+        mistakes=POSTERIOR_MISTAKES,
+        hints=(
+            "Precisions (inverse variances) add: prior precision 1 plus n / noise_var.",
+            "The posterior mean is (sum of x / noise_var) divided by the posterior precision.",
+        ),
+    ),
+    ValueExercise(
+        id="log_evidence_value",
+        session="s1",
+        title="the log-evidence of one observation",
+        section="s1-latent-variable-models",
+        expected=lambda: _log_normal(1.5, 1.0 + 0.5),
+        mistakes=(
+            Mistake(
+                "evidence_noise_variance_only",
+                "only the noise variance",
+                "x = z + noise with z ~ N(0, 1): the variances add, so p(x) = N(x; 0, 1 + noise_var). Your value uses the noise variance alone (as if z were known to be 0).",
+                "s1-latent-variable-models",
+                variants=(lambda: _log_normal(1.5, 0.5),),
+            ),
+            Mistake(
+                "evidence_prior_variance_only",
+                "only the prior variance",
+                "The evidence integrates the likelihood against the prior; the noise variance adds to the prior's.",
+                "s1-latent-variable-models",
+                variants=(lambda: _log_normal(1.5, 1.0),),
+            ),
+            Mistake(
+                "evidence_not_log",
+                "the density instead of its log",
+                "The question asks for log p(x).",
+                "s1-latent-variable-models",
+                variants=(lambda: math.exp(_log_normal(1.5, 1.5)),),
+            ),
+            Mistake(
+                "evidence_variance_as_std",
+                "the variance used as a standard deviation",
+                "N(x; 0, v) has variance v = 1.5; your value squares it.",
+                "s1-latent-variable-models",
+                variants=(lambda: _log_normal(1.5, 1.5**2),),
+            ),
+        ),
+        hints=(
+            "x = z + noise with independent Gaussian z and noise: what is the distribution of x?",
+            "log N(x; 0, v) = -1/2 log(2 pi v) - x^2 / (2 v).",
+        ),
+    ),
+    ChoiceExercise(
+        id="kl_facts_choice",
+        session="s1",
+        title="facts about the KL divergence",
+        section="s1-kl-divergence",
+        options={
+            "a": "KL(q || p) >= 0, with equality only when q = p.",
+            "b": "KL(q || p) = KL(p || q).",
+            "c": "KL(q || p) is negative when q is wider than p.",
+            "d": "KL(q || p) = E_q[log q(z) - log p(z)].",
+        },
+        correct=frozenset("ad"),
+        multiple=True,
+        mistakes=(
+            Mistake(
+                "kl_is_symmetric",
+                "the KL taken as symmetric",
+                "The KL is not symmetric: KL(q || p) averages under q and KL(p || q) under p; they differ in general (and give different fits).",
+                "s1-kl-divergence",
+                choices=frozenset("b"),
+            ),
+            Mistake(
+                "kl_can_be_negative",
+                "the KL taken as possibly negative",
+                "Gibbs' inequality: KL(q || p) >= 0 always, whatever the widths.",
+                "s1-kl-divergence",
+                choices=frozenset("c"),
+            ),
+        ),
+        hints=("Two of the four statements are true.",),
+    ),
+    ValueExercise(
+        id="mc_samples_value",
+        session="s1",
+        title="samples needed for a target error",
+        section=_MC,
+        expected=lambda: 100 * (0.3 / 0.01) ** 2,
+        mistakes=(
+            Mistake(
+                "mc_error_linear_in_n",
+                "the error taken to shrink like 1/n",
+                "The standard error shrinks like 1/sqrt(n): a 30 times smaller error needs 30^2 = 900 times more samples.",
+                _MC,
+                variants=(lambda: 100 * 30.0,),
+            ),
+            Mistake(
+                "mc_error_sqrt_of_ratio",
+                "the square root taken the wrong way",
+                "SE is proportional to 1/sqrt(n), so n is proportional to 1/SE^2.",
+                _MC,
+                variants=(lambda: 100 * math.sqrt(30.0),),
+            ),
+        ),
+        hints=("SE = s / sqrt(n): solve for n when SE must shrink from 0.3 to 0.01.",),
+    ),
+)

@@ -1,0 +1,277 @@
+"""Session 2 exercises: the ELBO from log-densities, a discrete model's ELBO and gap, tightness, amortization."""
+
+from __future__ import annotations
+
+import torch
+
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ..observe import Case
+from . import _draw
+
+# --- the ELBO from log-densities ----------------------------------------------------------------
+
+
+def _elbo_reference(log_px_given_z, log_pz, log_qz):
+    return (log_px_given_z + log_pz - log_qz).mean(dim=0)  # (L, B) -> (B,)
+
+
+def _elbo_case(g, name, kind, l, b, describe, dtype=torch.float32, **tol):
+    args = (
+        _draw.normal(g, l, b, scale=5.0, dtype=dtype) - 80.0,
+        _draw.normal(g, l, b, dtype=dtype) - 3.0,
+        _draw.normal(g, l, b, dtype=dtype) - 1.0,
+    )
+    return Case(name, kind, args, describe, **tol)
+
+
+def _elbo_cases(seed: int) -> list[Case]:
+    g = _draw.generator(2001)
+    cases = [
+        _elbo_case(g, "fixed-1", "fixed", 3, 4, "L = 3 samples for each of 4 fixed examples"),
+        _elbo_case(g, "fixed-single", "fixed", 1, 5, "a single sample (L = 1) for each of 5 examples"),
+    ]
+    g = _draw.generator(seed)
+    l = _draw.integer(g, 2, 6)
+    b = _draw.integer(g, 2, 7, avoid=(l,))
+    cases.append(_elbo_case(g, "random-1", "random", l, b, f"L = {l} samples for each of {b} random examples"))
+    cases.append(
+        _elbo_case(
+            g,
+            "random-float64",
+            "random",
+            b,
+            l,
+            f"L = {b} samples for each of {l} random float64 examples",
+            dtype=torch.float64,
+            rtol=1e-8,
+            atol=1e-9,
+        )
+    )
+    return cases
+
+
+_DER = "s2-elbo-derivation"
+ELBO_MISTAKES = (
+    Mistake(
+        "elbo_plus_log_q",
+        "+ log q instead of - log q",
+        "ELBO = E_q[log p(x, z) - log q(z|x)]: the encoder's log-density is subtracted (it is the entropy term).",
+        _DER,
+        variants=(lambda a, b, c: (a + b + c).mean(0),),
+    ),
+    Mistake(
+        "elbo_missing_prior",
+        "the prior term log p(z) is missing",
+        "log p(x, z) = log p(x|z) + log p(z): both parts of the joint enter the ELBO.",
+        _DER,
+        variants=(lambda a, b, c: (a - c).mean(0),),
+    ),
+    Mistake(
+        "elbo_negated",
+        "the negative ELBO (the loss)",
+        "Your values are minus the ELBO. Return the bound itself; the loss is its negation, taken in the training step.",
+        _DER,
+        variants=(lambda a, b, c: -(a + b - c).mean(0),),
+    ),
+    Mistake(
+        "elbo_sum_over_samples",
+        "a sum over the L samples instead of a mean",
+        "The expectation under q is estimated by the average of the L samples; a sum grows with L.",
+        "s1-monte-carlo",
+        variants=(lambda a, b, c: (a + b - c).sum(0),),
+    ),
+    Mistake(
+        "elbo_averaged_over_batch",
+        "averaged over the examples instead of the samples",
+        "The inputs have shape (L, B): samples first. Average over dim 0 to get one ELBO per example; your result averages over the B examples.",
+        "s4-reductions",
+        variants=(lambda a, b, c: (a + b - c).mean(1),),
+    ),
+    Mistake(
+        "elbo_batch_mean",
+        "reduced to one number for the batch",
+        "Return one ELBO per example, shape (B,); the batch mean belongs in the loss.",
+        "s4-reductions",
+        variants=(lambda a, b, c: (a + b - c).mean(), lambda a, b, c: (a + b - c).mean(0).sum()),
+    ),
+)
+
+# --- a discrete model with two latent states ----------------------------------------------------
+
+PRIOR = (0.5, 0.5)  # p(z = 0), p(z = 1)
+LIKELIHOOD = (0.2, 0.6)  # p(x | z = 0), p(x | z = 1) for the observed x
+Q = (0.6, 0.4)  # q(z = 0 | x), q(z = 1 | x): far from the posterior (0.25, 0.75), so the gap is visible
+
+
+def _t(values) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def _joint() -> torch.Tensor:
+    return _t(LIKELIHOOD) * _t(PRIOR)  # p(x, z) for z = 0, 1
+
+
+def _discrete_elbo(entropy: bool = True, prior: bool = True) -> float:
+    q = _t(Q)
+    inside = _t(LIKELIHOOD).log() + (_t(PRIOR).log() if prior else 0.0) - (q.log() if entropy else 0.0)
+    return float((q * inside).sum())
+
+
+def _log_evidence() -> float:
+    return float(_joint().sum().log())
+
+
+def _kl(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a * (a / b).log()).sum())
+
+
+def _posterior() -> torch.Tensor:
+    return _joint() / _joint().sum()
+
+
+register(
+    FunctionExercise(
+        id="elbo_from_log_densities",
+        session="s2",
+        title="the ELBO estimate from log-densities",
+        section=_DER,
+        reference=_elbo_reference,
+        make_cases=_elbo_cases,
+        params=("log_px_given_z", "log_pz", "log_qz"),
+        returns="a tensor of shape (B,)",
+        mistakes=ELBO_MISTAKES,
+        hints=(
+            "ELBO = E_q[log p(x|z) + log p(z) - log q(z|x)], estimated by averaging over the L samples.",
+            "The inputs are (L, B): average over dim 0.",
+        ),
+    ),
+    ValueExercise(
+        id="discrete_elbo_value",
+        session="s2",
+        title="the ELBO of a two-state model",
+        section=_DER,
+        expected=_discrete_elbo,
+        mistakes=(
+            Mistake(
+                "elbo_forgot_entropy",
+                "the - log q term is missing",
+                "ELBO = sum_z q(z) [log p(x, z) - log q(z)]: without -log q you have only E_q[log p(x, z)].",
+                _DER,
+                variants=(lambda: _discrete_elbo(entropy=False),),
+            ),
+            Mistake(
+                "elbo_expected_loglik_only",
+                "the reconstruction term only",
+                "E_q[log p(x|z)] is the first term; the ELBO also subtracts KL(q || p(z)).",
+                "s2-elbo-decomposition",
+                variants=(lambda: _discrete_elbo(entropy=False, prior=False),),
+            ),
+            Mistake(
+                "elbo_is_log_evidence",
+                "log p(x) instead of the ELBO",
+                "log p(x) = log sum_z p(x, z) is what the ELBO bounds; the ELBO itself depends on q.",
+                "s2-tightness",
+                variants=(_log_evidence,),
+            ),
+        ),
+        hints=("ELBO = sum over z in {0, 1} of q(z) * (log p(x|z) + log p(z) - log q(z)).",),
+    ),
+    ValueExercise(
+        id="elbo_gap_value",
+        session="s2",
+        title="the gap log p(x) - ELBO",
+        section="s2-tightness",
+        expected=lambda: _log_evidence() - _discrete_elbo(),
+        mistakes=(
+            Mistake(
+                "gap_reverse_kl",
+                "KL(p(z|x) || q) instead of KL(q || p(z|x))",
+                "The gap is KL(q(z|x) || p(z|x)), averaged under q; the KL is not symmetric.",
+                "s2-tightness",
+                variants=(lambda: _kl(_posterior(), _t(Q)),),
+            ),
+            Mistake(
+                "gap_kl_to_prior",
+                "the KL to the prior instead of to the posterior",
+                "KL(q || p(z)) is the regulariser in the ELBO; the gap to log p(x) is the KL to the true posterior p(z|x).",
+                "s2-tightness",
+                variants=(lambda: _kl(_t(Q), _t(PRIOR)),),
+            ),
+        ),
+        hints=("log p(x) = log sum_z p(x, z); the gap equals KL(q || p(z|x)) with p(z|x) = p(x, z) / p(x).",),
+    ),
+    ChoiceExercise(
+        id="tightness_choice",
+        session="s2",
+        title="when the ELBO equals log p(x)",
+        section="s2-tightness",
+        options={
+            "a": "When q(z|x) equals the prior p(z).",
+            "b": "When q(z|x) equals the true posterior p(z|x).",
+            "c": "When the reconstruction term is as large as possible.",
+            "d": "Never: the ELBO is always strictly below log p(x).",
+        },
+        correct=frozenset("b"),
+        mistakes=(
+            Mistake(
+                "tight_when_q_is_prior",
+                "the prior confused with the posterior",
+                "log p(x) = ELBO + KL(q || p(z|x)): the gap closes when q matches the posterior, not the prior.",
+                "s2-tightness",
+                choices=frozenset("a"),
+            ),
+            Mistake(
+                "tight_when_reconstruction_max",
+                "tightness confused with good reconstructions",
+                "The gap is KL(q || p(z|x)), which does not depend on how well x is reconstructed.",
+                "s2-tightness",
+                choices=frozenset("c"),
+            ),
+            Mistake(
+                "never_tight",
+                "the bound taken as never tight",
+                "The gap is a KL, which is 0 exactly when the two distributions agree.",
+                "s2-tightness",
+                choices=frozenset("d"),
+            ),
+        ),
+        hints=("Write log p(x) - ELBO as a KL divergence. When is a KL zero?",),
+    ),
+    ChoiceExercise(
+        id="amortized_choice",
+        session="s2",
+        title="what amortized inference means",
+        section="s2-amortized-inference",
+        options={
+            "a": "Each data point gets its own variational parameters (mu_i, sigma_i), optimised separately.",
+            "b": "One encoder network maps any x to the parameters of q(z|x), sharing its weights across all data points.",
+            "c": "The encoder computes the exact posterior p(z|x) for each x.",
+            "d": "The cost of the KL term is spread over the training steps, as in KL annealing.",
+        },
+        correct=frozenset("b"),
+        mistakes=(
+            Mistake(
+                "amortized_is_per_datapoint",
+                "classical per-datapoint VI taken as amortized",
+                "Separate parameters per data point is classical variational inference; amortization replaces them with one shared encoder.",
+                "s2-amortized-inference",
+                choices=frozenset("a"),
+            ),
+            Mistake(
+                "amortized_is_exact",
+                "the encoder taken as exact",
+                "An encoder gives an approximation; the loss from sharing one network is the amortization gap.",
+                "s2-amortized-inference",
+                choices=frozenset("c"),
+            ),
+            Mistake(
+                "amortized_is_annealing",
+                "amortization confused with KL annealing",
+                "Amortization is about sharing inference across data points, not about weighting the KL over time.",
+                "s2-amortized-inference",
+                choices=frozenset("d"),
+            ),
+        ),
+        hints=("What replaces the per-example parameters (mu_i, sigma_i) in a VAE?",),
+    ),
+)

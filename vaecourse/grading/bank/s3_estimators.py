@@ -1,0 +1,182 @@
+"""Session 3 exercises: the score-function estimate, a pathwise gradient by hand, discrete latents."""
+
+from __future__ import annotations
+
+import torch
+
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ..observe import Case
+from . import _draw
+
+_REP = "s3-reparameterization"
+
+# --- score-function estimate --------------------------------------------------------------------
+
+
+def _score_reference(f_values, z, mu, sigma):
+    return (f_values * (z - mu) / sigma.pow(2)).mean()  # ()
+
+
+def _score_case(g, name, kind, n, describe):
+    mu = _draw.normal(g, 1).reshape(())
+    sigma = _draw.uniform(g, 1, low=0.5, high=2.0).reshape(())
+    z = mu + sigma * _draw.normal(g, n)  # (L,)
+    return Case(name, kind, (z.pow(2) + 0.5 * z, z, mu, sigma), describe)
+
+
+def _score_cases(seed: int) -> list[Case]:
+    g = _draw.generator(3002)
+    cases = [
+        _score_case(g, "fixed-1", "fixed", 6, "6 fixed samples"),
+        _score_case(g, "fixed-2", "fixed", 3, "3 fixed samples"),
+    ]
+    g = _draw.generator(seed)
+    n = _draw.integer(g, 5, 40)
+    cases.append(_score_case(g, "random-1", "random", n, f"{n} random samples"))
+    return cases
+
+
+_SCORE = "s3-score-function"
+SCORE_MISTAKES = (
+    Mistake(
+        "score_missing_variance",
+        "the score without its 1/sigma^2",
+        "d/d mu log N(z; mu, sigma^2) = (z - mu) / sigma^2. Your estimate leaves out the division by the variance.",
+        _SCORE,
+        variants=(lambda f, z, mu, s: (f * (z - mu)).mean(),),
+    ),
+    Mistake(
+        "score_divides_by_sigma",
+        "divided by sigma instead of sigma^2",
+        "The score of a Gaussian's mean is (z - mu) / sigma^2: the variance, not the standard deviation.",
+        _SCORE,
+        variants=(lambda f, z, mu, s: (f * (z - mu) / s).mean(),),
+    ),
+    Mistake(
+        "score_wrong_sign",
+        "the score's sign is flipped",
+        "d/d mu of -(z - mu)^2 / (2 sigma^2) is +(z - mu) / sigma^2; your estimate uses (mu - z).",
+        _SCORE,
+        variants=(lambda f, z, mu, s: (f * (mu - z) / s.pow(2)).mean(),),
+    ),
+    Mistake(
+        "score_sum_not_mean",
+        "a sum over samples instead of a mean",
+        "A Monte Carlo estimate averages over its L samples; a sum grows with L.",
+        "s1-monte-carlo",
+        variants=(lambda f, z, mu, s: (f * (z - mu) / s.pow(2)).sum(),),
+    ),
+    Mistake(
+        "score_forgot_f",
+        "the score alone, without f(z)",
+        "The estimator is the mean of f(z) times the score. The score alone has expectation zero, whatever f is.",
+        _SCORE,
+        variants=(lambda f, z, mu, s: ((z - mu) / s.pow(2)).mean(),),
+    ),
+)
+
+# --- a pathwise gradient by hand ----------------------------------------------------------------
+
+
+def _pathwise(mu=1.5, sigma=0.5, eps=-0.4, grad_f_at_mu=False, chain_rule=True, eps_factor=True):
+    """d f / d(mu, sigma) for f(z) = z^2 at z = mu + sigma * eps, by autograd (the correct route)."""
+    m = torch.tensor(mu, dtype=torch.float64, requires_grad=True)
+    s = torch.tensor(sigma, dtype=torch.float64, requires_grad=True)
+    z = m + s * eps
+    (z.pow(2)).backward()
+    d_mu, d_sigma = m.grad.item(), s.grad.item()
+    if grad_f_at_mu:  # f'(mu) instead of f'(z)
+        d_mu, d_sigma = 2 * mu, 2 * mu * eps
+    if not chain_rule:  # dz/dmu, dz/dsigma without f'
+        d_mu, d_sigma = 1.0, eps
+    if not eps_factor:  # dz/dsigma taken as 1
+        d_sigma = d_mu
+    return (d_mu, d_sigma)
+
+
+register(
+    FunctionExercise(
+        id="score_function_estimate",
+        session="s3",
+        title="the score-function (REINFORCE) gradient estimate",
+        section=_SCORE,
+        reference=_score_reference,
+        make_cases=_score_cases,
+        params=("f_values", "z", "mu", "sigma"),
+        returns="a 0-d tensor",
+        mistakes=SCORE_MISTAKES,
+        hints=(
+            "The estimate is the sample mean of f(z_l) * d/d mu log q(z_l), with q = N(mu, sigma^2).",
+            "d/d mu log N(z; mu, sigma^2) = (z - mu) / sigma^2.",
+        ),
+    ),
+    ValueExercise(
+        id="pathwise_gradient_value",
+        session="s3",
+        title="a pathwise gradient by hand",
+        section="s3-sgvb",
+        expected=_pathwise,
+        answer_form="a pair (d_mu, d_sigma) of numbers",
+        mistakes=(
+            Mistake(
+                "pathwise_f_prime_at_mu",
+                "f' evaluated at mu instead of at the sample z",
+                "The chain rule evaluates f'(z) = 2z at the sample z = mu + sigma * eps, not at mu.",
+                "s3-reparameterization",
+                variants=(lambda: _pathwise(grad_f_at_mu=True),),
+            ),
+            Mistake(
+                "pathwise_missing_f_prime",
+                "dz/dmu and dz/dsigma without f'(z)",
+                "You differentiated z = mu + sigma * eps but not f(z) = z^2: multiply by f'(z) = 2z (the chain rule).",
+                "s3-reparameterization",
+                variants=(lambda: _pathwise(chain_rule=False),),
+            ),
+            Mistake(
+                "pathwise_missing_eps",
+                "dz/dsigma taken as 1 instead of eps",
+                "z = mu + sigma * eps, so dz/dsigma = eps: the noise multiplies the gradient with respect to sigma.",
+                "s3-reparameterization",
+                variants=(lambda: _pathwise(eps_factor=False),),
+            ),
+        ),
+        hints=("z = mu + sigma * eps; by the chain rule d f/d mu = f'(z) dz/dmu and d f/d sigma = f'(z) dz/dsigma.",),
+    ),
+    ChoiceExercise(
+        id="discrete_latents_choice",
+        session="s3",
+        title="why the trick does not carry over to Bernoulli latents",
+        section="s3-discrete-latents",
+        options={
+            "a": "A Bernoulli sample is a step function of the noise (z = 1 if u < p else 0): its derivative with respect to p is zero almost everywhere, so the pathwise gradient carries no signal.",
+            "b": "A Bernoulli distribution has no mean and variance, so there is no mu and sigma to write z = mu + sigma * eps with.",
+            "c": "The KL divergence between two Bernoulli distributions has no closed form.",
+            "d": "It does carry over: rounding mu + sigma * eps to 0 or 1 gives unbiased gradients.",
+        },
+        correct=frozenset("a"),
+        mistakes=(
+            Mistake(
+                "bernoulli_has_no_moments",
+                "Bernoulli variables have no mean or variance",
+                "They do (p and p(1 - p)); the obstacle is that the sample is a discontinuous function of the noise.",
+                "s3-discrete-latents",
+                choices=frozenset("b"),
+            ),
+            Mistake(
+                "discrete_kl_no_closed_form",
+                "the KL has no closed form",
+                "The Bernoulli KL has a simple closed form; the KL is not what blocks the gradient of the sample.",
+                "s3-discrete-latents",
+                choices=frozenset("c"),
+            ),
+            Mistake(
+                "rounding_gives_gradients",
+                "rounding keeps the gradient",
+                "Rounding is flat almost everywhere: its gradient is zero, so nothing flows back (straight-through tricks are biased).",
+                "s3-discrete-latents",
+                choices=frozenset("d"),
+            ),
+        ),
+        hints=("Write the Bernoulli sample as a function of a uniform u. What is its derivative with respect to p?",),
+    ),
+)

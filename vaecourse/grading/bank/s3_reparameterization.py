@@ -1,0 +1,163 @@
+"""Session 3 exercise: the reparameterized Gaussian sample, checked for values, gradients and its noise."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ...reparam import reparameterize as _reparameterize
+from ..exercise import FunctionExercise, Mistake, gradient_cut, nondeterministic, register
+from ..observe import Case
+from . import _draw
+
+# --- reparameterize -----------------------------------------------------------------------------
+
+_SAMPLING_STD = 3.0  # sigma of the eps=None case; chosen so that no catalogued mistake also gives 3
+_SAMPLING_N = 2000 * 2
+
+
+def _moments(z: torch.Tensor) -> tuple[float, float]:
+    z = z.detach().double()
+    return float(z.mean()), float(z.std())
+
+
+def _reparam_cases(seed: int) -> list[Case]:
+    g = _draw.generator(3001)
+    mu, logvar, eps = _draw.normal(g, 4, 3), _draw.normal(g, 4, 3), _draw.normal(g, 4, 3)
+    cases = [
+        Case(
+            "fixed-1",
+            "fixed",
+            (mu, logvar, eps),
+            "a fixed batch of 4 examples with 3 latent dimensions",
+            grad_args=(0, 1),
+            repeat=True,
+        ),
+        Case(
+            "fixed-samples",
+            "fixed",
+            (_draw.normal(g, 3, 2), _draw.normal(g, 3, 2), _draw.normal(g, 5, 3, 2)),
+            "3 examples, 2 latent dimensions and noise for 5 samples each (eps of shape (5, 3, 2))",
+        ),
+    ]
+    g = _draw.generator(seed)
+    for k in (1, 2):
+        b, d = _draw.integer(g, 2, 7), _draw.integer(g, 2, 9)
+        args = (_draw.normal(g, b, d, scale=2.0), _draw.normal(g, b, d, scale=1.5), _draw.normal(g, b, d))
+        cases.append(
+            Case(
+                f"random-{k}",
+                "random",
+                args,
+                f"a random batch of {b} examples with {d} latent dimensions",
+                grad_args=(0, 1) if k == 1 else (),
+            )
+        )
+    mu = torch.ones(2000, 2)
+    logvar = torch.full((2000, 2), 2 * math.log(_SAMPLING_STD))
+    # 5 standard errors of the mean (sigma / sqrt n) bound both moments: a false failure is ~1e-6 likely.
+    atol = 5 * _SAMPLING_STD / math.sqrt(_SAMPLING_N)
+    cases.append(
+        Case(
+            "sampling",
+            "sampling",
+            (mu, logvar),
+            "a call without eps (4000 draws), which must draw standard-normal noise itself",
+            summary=_moments,
+            expected_summary=(1.0, _SAMPLING_STD),
+            summary_atol=atol,
+            rng_seed=3003,
+        )
+    )
+    return cases
+
+
+def _noise(mu, logvar, eps):
+    return torch.randn(torch.broadcast_shapes(mu.shape, logvar.shape)) if eps is None else eps
+
+
+def _with_scale(scale):
+    return lambda mu, logvar, eps=None: mu + scale(logvar) * _noise(mu, logvar, eps)
+
+
+def _no_grad_reparam(mu, logvar, eps=None):
+    with torch.no_grad():
+        return mu + torch.exp(0.5 * logvar) * _noise(mu, logvar, eps)
+
+
+_REP = "s3-reparameterization"
+REPARAM_MISTAKES = (
+    Mistake(
+        "reparam_variance_instead_of_std",
+        "the variance where the standard deviation belongs",
+        "z = mu + sigma * eps scales the noise by the standard deviation sigma = exp(logvar / 2). Your samples use sigma^2 = exp(logvar), so their spread is sigma^2 instead of sigma.",
+        _REP,
+        variants=(_with_scale(torch.exp),),
+    ),
+    Mistake(
+        "reparam_logvar_as_std",
+        "logvar used as the standard deviation",
+        "logvar is s = log sigma^2 and can be negative; the standard deviation is exp(s / 2). Multiplying the noise by s itself even flips it for negative s.",
+        _REP,
+        variants=(_with_scale(lambda s: s),),
+    ),
+    Mistake(
+        "reparam_eps_not_scaled",
+        "the noise is not scaled",
+        "Your samples are mu + eps: every q gets unit variance whatever logvar says. Multiply eps by sigma = exp(logvar / 2).",
+        _REP,
+        variants=(_with_scale(lambda s: torch.ones_like(s)),),
+    ),
+    Mistake(
+        "reparam_half_outside_exp",
+        "1/2 * exp(logvar) instead of exp(logvar / 2)",
+        "The standard deviation is exp(logvar / 2) = sqrt(exp(logvar)); the 1/2 belongs inside the exponential.",
+        _REP,
+        variants=(_with_scale(lambda s: 0.5 * torch.exp(s)),),
+    ),
+    Mistake(
+        "reparam_sqrt_of_logvar",
+        "the square root of logvar as the standard deviation",
+        "sqrt(logvar) is NaN for negative log-variances. sigma = sqrt(sigma^2) = sqrt(exp(logvar)) = exp(logvar / 2).",
+        _REP,
+        variants=(_with_scale(torch.sqrt),),
+    ),
+    Mistake(
+        "reparam_gradient_cut",
+        "the gradient path is cut (detach or no_grad)",
+        "Your samples have the right values, but no gradient reaches mu or logvar (or one of them). The whole point "
+        "of z = mu + sigma * eps is that z is a differentiable function of mu and logvar: do not detach, do not wrap it in "
+        "torch.no_grad(), and do not rebuild z from .item() or NumPy values.",
+        "s3-why-sampling-blocks-gradients",
+        variants=(_no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps)),
+        predicate=gradient_cut,
+    ),
+    Mistake(
+        "reparam_ignores_eps",
+        "the given eps is ignored",
+        "Two calls with the same mu, logvar and eps gave different samples: your function draws its own noise even when "
+        "eps is passed. Draw noise only when eps is None; callers pass eps to make results reproducible.",
+        _REP,
+        variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * torch.randn_like(mu),),
+        predicate=nondeterministic,
+    ),
+)
+
+register(
+    FunctionExercise(
+        id="reparameterize",
+        session="s3",
+        title="the reparameterized Gaussian sample",
+        section=_REP,
+        reference=_reparameterize,
+        make_cases=_reparam_cases,
+        params=("mu", "logvar", "eps=None"),
+        returns="a tensor with the broadcast shape of mu, logvar and eps",
+        mistakes=REPARAM_MISTAKES,
+        hints=(
+            "z = mu + sigma * eps with sigma = exp(logvar / 2); when eps is None draw it with torch.randn_like(mu).",
+            "Use only differentiable tensor operations on mu and logvar: no .detach(), no torch.no_grad(), no .item().",
+        ),
+    ),
+)

@@ -1,0 +1,228 @@
+"""Session 4 exercises, part 1: the closed-form Gaussian KL and its practice value."""
+
+from __future__ import annotations
+
+import torch
+
+from ...kl import gaussian_kl as _gaussian_kl
+from ..exercise import FunctionExercise, Mistake, ValueExercise, register
+from ..observe import Case
+from . import _draw
+
+# --- gaussian_kl -------------------------------------------------------------------------------
+
+
+def _kl_cases(seed: int) -> list[Case]:
+    g = _draw.generator(4001)
+    cases = [
+        Case(
+            "fixed-1",
+            "fixed",
+            (_draw.normal(g, 4, 3), _draw.normal(g, 4, 3, scale=1.5)),
+            "a fixed batch of 4 examples with 3 latent dimensions",
+        ),
+        Case(
+            "fixed-prior",
+            "fixed",
+            (torch.zeros(2, 5), torch.zeros(2, 5)),
+            "2 examples whose q is the prior (mu = 0, logvar = 0)",
+        ),
+        Case(
+            "fixed-wide",
+            "fixed",
+            (_draw.normal(g, 3, 4), _draw.uniform(g, 3, 4, low=0.3, high=2.0)),
+            "a fixed batch of 3 examples with 4 latent dimensions, all variances above 1",
+        ),
+    ]
+    g = _draw.generator(seed)
+    for k in (1, 2):
+        b, d = _draw.integer(g, 2, 7), _draw.integer(g, 3, 9)
+        cases.append(
+            Case(
+                f"random-{k}",
+                "random",
+                (_draw.normal(g, b, d, scale=2.0), _draw.normal(g, b, d, scale=1.5)),
+                f"a random batch of {b} examples with {d} latent dimensions",
+            )
+        )
+    b, d = _draw.integer(g, 2, 6), _draw.integer(g, 3, 8)
+    args = (_draw.normal(g, b, d, dtype=torch.float64), _draw.normal(g, b, d, dtype=torch.float64))
+    cases.append(
+        Case(
+            "random-float64",
+            "random",
+            args,
+            f"a random float64 batch of {b} examples with {d} latent dimensions",
+            rtol=1e-8,
+            atol=1e-10,
+        )
+    )
+    return cases
+
+
+def _per_dim(mu, logvar):
+    return mu.pow(2) + logvar.exp() - logvar - 1.0  # (B, D)
+
+
+_S4_VAR = "s4-log-variance"
+KL_MISTAKES = (
+    Mistake(
+        "kl_sigma_instead_of_variance",
+        "sigma where the formula has sigma^2",
+        "The closed form uses the variance sigma^2 = exp(logvar) and its log, logvar itself. Your result matches "
+        "using the standard deviation sigma = exp(logvar / 2) in their place.",
+        _S4_VAR,
+        variants=(
+            lambda mu, s: 0.5 * (mu.pow(2) + (0.5 * s).exp() - 0.5 * s - 1).sum(-1),
+            lambda mu, s: 0.5 * (mu.pow(2) + (0.5 * s).exp() - s - 1).sum(-1),
+        ),
+    ),
+    Mistake(
+        "kl_logvar_as_variance",
+        "logvar treated as the variance",
+        "`logvar` holds s = log sigma^2, not sigma^2: the variance is exp(logvar). Using logvar where sigma^2 "
+        "belongs (and log(logvar) for log sigma^2) also gives NaN for every negative log-variance.",
+        _S4_VAR,
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s - torch.log(s) - 1).sum(-1),),
+    ),
+    Mistake(
+        "kl_logvar_as_sigma",
+        "logvar treated as the standard deviation sigma",
+        "Your result matches squaring `logvar` as if it were sigma. The encoder outputs s = log sigma^2, so "
+        "sigma^2 = exp(s) and log sigma^2 = s: no squaring and no further log are needed.",
+        _S4_VAR,
+        variants=(
+            lambda mu, s: 0.5 * (mu.pow(2) + s.pow(2) - torch.log(s.pow(2)) - 1).sum(-1),
+            lambda mu, s: 0.5 * (mu.pow(2) + s.pow(2) - 2 * torch.log(s) - 1).sum(-1),
+        ),
+    ),
+    Mistake(
+        "kl_missing_half",
+        "the factor 1/2 is missing",
+        "Your values are exactly twice the KL: the closed form starts with 1/2, from the 1/2 in the Gaussian log-density.",
+        "s4-closed-form-kl",
+        variants=(lambda mu, s: _per_dim(mu, s).sum(-1),),
+    ),
+    Mistake(
+        "kl_missing_minus_one",
+        "the -1 in each dimension's term is missing",
+        "Each latent dimension contributes (mu^2 + sigma^2 - log sigma^2 - 1) / 2. Without the -1 the KL of q to "
+        "itself would be D/2 instead of 0: check your function at mu = 0, logvar = 0.",
+        "s4-closed-form-kl",
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1),),
+    ),
+    Mistake(
+        "kl_wrong_sign",
+        "the sign is flipped",
+        "A KL divergence is never negative. Your values are minus the KL: the familiar "
+        "-1/2 sum(1 + logvar - mu^2 - exp(logvar)) has a minus sign in front, which your version dropped (or added twice).",
+        "s4-closed-form-kl",
+        variants=(lambda mu, s: 0.5 * (1 + s - mu.pow(2) - s.exp()).sum(-1),),
+    ),
+    Mistake(
+        "kl_missing_mu_squared",
+        "the mu^2 term is missing",
+        "Each dimension pays mu_j^2 for a mean away from the prior's 0; your result leaves that term out, so it ignores the means.",
+        "s4-closed-form-kl",
+        variants=(lambda mu, s: 0.5 * (s.exp() - s - 1).sum(-1),),
+    ),
+    Mistake(
+        "kl_mean_over_latent",
+        "a mean over latent dimensions instead of a sum",
+        "The KL of a diagonal Gaussian is the sum of the per-dimension KLs (the dimensions are independent). "
+        "Averaging divides it by D, so the KL's weight in the loss would change with the latent size.",
+        "s4-reductions",
+        variants=(lambda mu, s: 0.5 * _per_dim(mu, s).mean(-1),),
+    ),
+    Mistake(
+        "kl_batch_mean",
+        "reduced over the batch (one number instead of one KL per example)",
+        "Return one KL per example, shape (B,). The batch mean happens once, in the loss; a function that "
+        "already averages (or sums) over the batch cannot be reused for per-example diagnostics such as the ELBO of one image.",
+        "s4-reductions",
+        variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(-1).mean(), lambda mu, s: 0.5 * _per_dim(mu, s).sum()),
+    ),
+    Mistake(
+        "kl_no_reduction",
+        "no sum over the latent dimensions",
+        "Your function returns the per-dimension terms, shape (B, D). Sum them over the last (latent) dimension to get one KL per example.",
+        "s4-reductions",
+        variants=(lambda mu, s: 0.5 * _per_dim(mu, s),),
+    ),
+    Mistake(
+        "kl_summed_over_batch",
+        "summed over the batch dimension instead of the latent one",
+        "Your function sums over dimension 0, the batch. The latent dimensions are the last axis: sum with dim=-1.",
+        "s4-reductions",
+        variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(0),),
+    ),
+)
+
+# --- the practice value --------------------------------------------------------------------------
+
+
+def _kl_practice(mu=(2.0, 0.0), variance=(0.25, 4.0), half=0.5, minus_one=1.0) -> float:
+    mu_t, var_t = torch.tensor(mu, dtype=torch.float64), torch.tensor(variance, dtype=torch.float64)
+    return float(half * (mu_t.pow(2) + var_t - var_t.log() - minus_one).sum())
+
+
+register(
+    FunctionExercise(
+        id="gaussian_kl",
+        session="s4",
+        title="the closed-form Gaussian KL",
+        section="s4-closed-form-kl",
+        reference=_gaussian_kl,
+        make_cases=_kl_cases,
+        params=("mu", "logvar"),
+        returns="a tensor of shape (B,)",
+        mistakes=KL_MISTAKES,
+        hints=(
+            "Per dimension: (mu^2 + sigma^2 - log sigma^2 - 1) / 2, with sigma^2 = exp(logvar) and log sigma^2 = logvar.",
+            "Sum over the last dimension (dim=-1) so each example gets one KL; do not average over the batch.",
+        ),
+    ),
+    ValueExercise(
+        id="kl_practice",
+        session="s4",
+        title="KL for mu = (2, 0), sigma^2 = (0.25, 4)",
+        section="s4-closed-form-kl",
+        expected=lambda: _gaussian_kl(
+            torch.tensor([2.0, 0.0], dtype=torch.float64), torch.tensor([0.25, 4.0], dtype=torch.float64).log()
+        ).item(),
+        mistakes=(
+            Mistake(
+                "practice_used_sigma",
+                "standard deviations used where the variances are given",
+                "The problem gives sigma^2 = (0.25, 4) already; your value matches using sigma = (0.5, 2) in their place.",
+                _S4_VAR,
+                variants=(lambda: _kl_practice(variance=(0.5, 2.0)),),
+            ),
+            Mistake(
+                "practice_squared_the_variance",
+                "the variances squared again",
+                "The problem gives sigma^2 = (0.25, 4), so use them as they are; your value matches squaring them once more (0.0625, 16).",
+                _S4_VAR,
+                variants=(lambda: _kl_practice(variance=(0.0625, 16.0)),),
+            ),
+            Mistake(
+                "practice_missing_half",
+                "the factor 1/2 is missing",
+                "Your value is twice the KL: do not forget the 1/2 in front of the sum.",
+                "s4-closed-form-kl",
+                variants=(lambda: _kl_practice(half=1.0),),
+            ),
+            Mistake(
+                "practice_missing_minus_one",
+                "the -1 per dimension is missing",
+                "Each of the two dimensions contributes a -1 inside the bracket.",
+                "s4-closed-form-kl",
+                variants=(lambda: _kl_practice(minus_one=0.0),),
+            ),
+        ),
+        hints=(
+            "KL = 1/2 * sum_j (mu_j^2 + sigma_j^2 - log sigma_j^2 - 1); the problem gives sigma^2, not sigma.",
+            "The two log terms are log 0.25 and log 4: notice that they cancel.",
+        ),
+    ),
+)

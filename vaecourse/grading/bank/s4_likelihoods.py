@@ -1,0 +1,221 @@
+"""Session 4 exercises, part 2: the Bernoulli log-likelihood from logits, a Gaussian log-likelihood, reductions."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ...likelihoods import bernoulli_log_likelihood as _bernoulli_log_likelihood
+from ...likelihoods import gaussian_log_likelihood
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register, unstable_only
+from ..observe import Case
+from . import _draw
+
+# --- bernoulli_log_likelihood -------------------------------------------------------------------
+
+
+def _bernoulli_reference(logits, x):
+    return _bernoulli_log_likelihood(logits, x)
+
+
+def _bernoulli_cases(seed: int) -> list[Case]:
+    g = _draw.generator(4002)
+    cases = [
+        Case(
+            "fixed-1",
+            "fixed",
+            (_draw.normal(g, 4, 6, scale=2.0), _draw.bernoulli(g, 4, 6)),
+            "a fixed batch of 4 binary images with 6 pixels",
+        ),
+        Case(
+            "fixed-grey",
+            "fixed",
+            (_draw.normal(g, 3, 5, scale=2.0), _draw.uniform(g, 3, 5)),
+            "3 images of 5 grey pixels (targets strictly between 0 and 1)",
+        ),
+    ]
+    logits = torch.tensor([[100.0, -100.0, 100.0, -100.0], [50.0, -50.0, 0.0, 100.0]])
+    targets = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 1.0, 1.0]])
+    cases.append(
+        Case(
+            "stability",
+            "stability",
+            (logits, targets),
+            "logits of +-100 and +-50 with targets of exactly 0 and 1",
+            rtol=1e-5,
+            atol=1e-3,
+        )
+    )
+    g = _draw.generator(seed)
+    b, d = _draw.integer(g, 2, 6), _draw.integer(g, 3, 12)
+    cases.append(
+        Case(
+            "random-1",
+            "random",
+            (_draw.normal(g, b, d, scale=3.0), _draw.bernoulli(g, b, d)),
+            f"a random batch of {b} binary images with {d} pixels",
+        )
+    )
+    return cases
+
+
+def _naive_bernoulli(logits, x):
+    p = torch.sigmoid(logits)
+    return (x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum(-1)
+
+
+_LIK = "s4-likelihoods"
+BERNOULLI_MISTAKES = (
+    Mistake(
+        "bernoulli_unstable_log_sigmoid",
+        "log of a sigmoid: overflows for large logits",
+        "Right formula, unstable arithmetic: for a logit of 100, sigmoid gives exactly 1.0 in floating point, "
+        "log(1 - 1.0) = -inf and 0 * -inf = NaN. Never form the probability: rewrite both logs with the logits, "
+        "log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l), which stay finite.",
+        _LIK,
+        variants=(
+            _naive_bernoulli,
+            lambda l, x: (
+                x * torch.log(torch.sigmoid(l) + 1e-7) + (1 - x) * torch.log(1 - torch.sigmoid(l) + 1e-7)
+            ).sum(-1),
+        ),
+        predicate=unstable_only,
+        credit=0.5,
+    ),
+    Mistake(
+        "bernoulli_logits_as_probabilities",
+        "logits used as probabilities",
+        "The decoder outputs logits (any real number), not probabilities; log(logit) is NaN for negative logits. "
+        "The probability is sigmoid(logit), and the stable form never computes it: x * logit - softplus(logit).",
+        _LIK,
+        variants=(lambda l, x: (x * torch.log(l) + (1 - x) * torch.log(1 - l)).sum(-1),),
+    ),
+    Mistake(
+        "bernoulli_sign_flipped",
+        "the binary cross-entropy (a loss) instead of the log-likelihood",
+        "Your values are the binary cross-entropy, which is minus the log-likelihood. The ELBO needs log p(x|z) itself (negative for these inputs).",
+        _LIK,
+        variants=(lambda l, x: F.binary_cross_entropy_with_logits(l, x, reduction="none").sum(-1),),
+    ),
+    Mistake(
+        "bernoulli_default_mean_reduction",
+        "the loss's default reduction='mean' collapsed everything to one number",
+        "F.binary_cross_entropy_with_logits averages over all pixels and examples unless you pass reduction='none'. "
+        "Return one log-likelihood per example, summed over its pixels.",
+        "s4-reductions",
+        variants=(
+            lambda l, x: -F.binary_cross_entropy_with_logits(l, x),
+            lambda l, x: F.binary_cross_entropy_with_logits(l, x),
+        ),
+    ),
+    Mistake(
+        "bernoulli_mean_over_pixels",
+        "a mean over pixels instead of a sum",
+        "log p(x|z) of an image is the sum of its pixels' log-probabilities (they are independent given z). A mean divides it by the number of pixels, which silently reweights the KL (like a beta of D).",
+        "s4-reductions",
+        variants=(lambda l, x: (x * l - F.softplus(l)).mean(-1),),
+    ),
+    Mistake(
+        "bernoulli_no_sum",
+        "no sum over pixels",
+        "Your function returns one value per pixel, shape (B, D). Sum over the last dimension for one log-likelihood per example.",
+        "s4-reductions",
+        variants=(lambda l, x: x * l - F.softplus(l),),
+    ),
+)
+
+# --- values and choices --------------------------------------------------------------------------
+
+
+def _gauss(x=(1.0, 2.0), variance=1.0) -> float:
+    xs = torch.tensor([x], dtype=torch.float64)
+    return gaussian_log_likelihood(xs, torch.zeros_like(xs), math.log(variance)).item()
+
+
+register(
+    FunctionExercise(
+        id="bernoulli_log_likelihood",
+        session="s4",
+        title="the Bernoulli log-likelihood from logits",
+        section=_LIK,
+        reference=_bernoulli_reference,
+        make_cases=_bernoulli_cases,
+        params=("logits", "x"),
+        returns="a tensor of shape (B,)",
+        mistakes=BERNOULLI_MISTAKES,
+        hints=(
+            "log p(x | logit) = x log sigmoid(logit) + (1 - x) log(1 - sigmoid(logit)); rewrite both logs with softplus.",
+            "x * logit - softplus(logit) is the same quantity and never computes sigmoid; sum over dim=-1.",
+        ),
+    ),
+    ValueExercise(
+        id="gaussian_loglik_value",
+        session="s4",
+        title="a Gaussian log-likelihood with unit variance",
+        section=_LIK,
+        expected=_gauss,
+        mistakes=(
+            Mistake(
+                "gauss_dropped_constant",
+                "the normalising constant is missing",
+                "Your value is -||x - m||^2 / 2 only. The log-density also has -(D/2) log(2 pi sigma^2): it does not matter for training with a fixed variance, but it does for a log-likelihood you report.",
+                _LIK,
+                variants=(lambda: -2.5,),
+            ),
+            Mistake(
+                "gauss_squared_error",
+                "the squared error instead of the log-likelihood",
+                "||x - m||^2 is a loss; the log-likelihood is -||x - m||^2 / (2 sigma^2) - (D/2) log(2 pi sigma^2).",
+                _LIK,
+                variants=(lambda: 5.0, lambda: -5.0, lambda: 2.5),
+            ),
+            Mistake(
+                "gauss_constant_once",
+                "the constant counted once instead of once per dimension",
+                "Each of the D = 2 dimensions contributes -1/2 log(2 pi): the constant is -(D/2) log(2 pi).",
+                _LIK,
+                variants=(lambda: -2.5 - 0.5 * math.log(2 * math.pi),),
+            ),
+        ),
+        hints=("log N(x; m, I) = -1/2 ||x - m||^2 - (D/2) log(2 pi), here with D = 2.",),
+    ),
+    ChoiceExercise(
+        id="reductions_choice",
+        session="s4",
+        title="where the batch mean belongs",
+        section="s4-reductions",
+        options={
+            "a": "Inside gaussian_kl, so that it returns one number for the batch.",
+            "b": "Once, in the loss: loss = -(reconstruction - kl).mean(), with both terms of shape (B,).",
+            "c": "Average over the latent dimensions inside gaussian_kl, so that the KL does not grow with the latent size.",
+            "d": "Average over the pixels in the reconstruction term but sum over the latent dimensions in the KL.",
+        },
+        correct=frozenset("b"),
+        mistakes=(
+            Mistake(
+                "reduce_inside_terms",
+                "reducing inside the per-example terms",
+                "A per-example KL of shape (B,) serves the ELBO of each image, anomaly scores and diagnostics; averaging it away inside gaussian_kl loses that.",
+                "s4-reductions",
+                choices=frozenset("a"),
+            ),
+            Mistake(
+                "mean_over_latents_is_fine",
+                "averaging over latent dimensions",
+                "The KL of independent dimensions is their sum; averaging changes its value and weights it differently for each latent size.",
+                "s4-reductions",
+                choices=frozenset("c"),
+            ),
+            Mistake(
+                "mismatched_reductions",
+                "different reductions for the two terms",
+                "A mean over pixels against a sum over latents shrinks the reconstruction term by the number of pixels: an accidental beta-VAE with beta = D.",
+                "s4-reductions",
+                choices=frozenset("d"),
+            ),
+        ),
+        hints=("Which shape do both terms have before the loss is computed?",),
+    ),
+)

@@ -1,0 +1,293 @@
+"""Session 5 exercises: the IWAE bound, latent interpolation, the number to report, anomaly scores, the conditional VAE."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ...bounds import iwae_bound as _iwae_bound
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register, unstable_only
+from ..observe import Case
+from . import _draw
+
+# --- iwae_bound ---------------------------------------------------------------------------------
+
+
+def _iwae_cases(seed: int) -> list[Case]:
+    g = _draw.generator(5001)
+    cases = [
+        Case(
+            "fixed-1",
+            "fixed",
+            (_draw.normal(g, 3, 5, scale=3.0),),
+            "fixed log-weights, 3 examples, K = 5",
+        ),
+        Case("fixed-k1", "fixed", (_draw.normal(g, 4, 1, scale=3.0),), "4 examples with a single sample each (K = 1)"),
+    ]
+    log_weights = torch.tensor([[1000.0, 1001.0, 999.5], [-1000.0, -1002.0, -1001.0], [0.5, -0.5, 0.0]])
+    cases.append(Case("stability", "stability", (log_weights,), "log-weights of magnitude 1000", rtol=1e-6, atol=1e-3))
+    g = _draw.generator(seed)
+    b, k = _draw.integer(g, 2, 6), _draw.integer(g, 2, 9)
+    cases.append(
+        Case(
+            "random-1",
+            "random",
+            (_draw.normal(g, b, k, scale=5.0) - 50.0,),
+            f"random log-weights for {b} examples with K = {k} samples each",
+        )
+    )
+    b, k = _draw.integer(g, 2, 5), _draw.integer(g, 2, 7)
+    cases.append(
+        Case(
+            "random-float64",
+            "random",
+            (_draw.normal(g, b, k, scale=2.0, dtype=torch.float64),),
+            f"random float64 log-weights, {b} examples, K = {k}",
+            rtol=1e-8,
+            atol=1e-10,
+        )
+    )
+    return cases
+
+
+def _log_k(log_weights, dim=-1):
+    return math.log(log_weights.shape[dim])
+
+
+_IWAE = "s5-iwae"
+IWAE_MISTAKES = (
+    Mistake(
+        "iwae_mean_instead_of_logsumexp",
+        "the mean of the log-weights instead of the log of their mean",
+        "mean_k log w_k is the K-sample ELBO, not the IWAE bound: the bound is log((1/K) sum_k w_k), the log of an "
+        "average of weights, which is what makes it tighter. Compute it as logsumexp(log_w) - log K.",
+        _IWAE,
+        variants=(lambda lw: lw.mean(-1),),
+    ),
+    Mistake(
+        "iwae_no_max_shift",
+        "exponentiating log-weights without subtracting their maximum",
+        "Right formula, unstable arithmetic: exp(1000) overflows to inf and exp(-1000) underflows to 0, so log-weights "
+        "of realistic size give inf or -inf. Subtract the largest log-weight before exponentiating and add it back "
+        "afterwards: the log-sum-exp trick.",
+        _IWAE,
+        variants=(lambda lw: torch.log(lw.exp().sum(-1)) - _log_k(lw), lambda lw: torch.log(lw.exp().mean(-1))),
+        predicate=unstable_only,
+        credit=0.5,
+    ),
+    Mistake(
+        "iwae_missing_log_k",
+        "the -log K is missing",
+        "The bound averages the K weights: log((1/K) sum_k w_k) = logsumexp - log K. Without -log K the value grows with K and is no longer a lower bound on log p(x).",
+        _IWAE,
+        variants=(lambda lw: torch.logsumexp(lw, -1),),
+    ),
+    Mistake(
+        "iwae_subtracts_k",
+        "K subtracted instead of log K",
+        "Dividing the sum of weights by K subtracts log K in log space, not K.",
+        _IWAE,
+        variants=(lambda lw: torch.logsumexp(lw, -1) - lw.shape[-1],),
+    ),
+    Mistake(
+        "iwae_wrong_dim",
+        "reduced over the batch dimension instead of the samples",
+        "log_weights has shape (B, K) with the K samples in the last dimension; your function reduces over dimension 0, "
+        "mixing different examples' weights.",
+        _IWAE,
+        variants=(lambda lw: torch.logsumexp(lw, 0) - _log_k(lw), lambda lw: torch.logsumexp(lw, 0) - _log_k(lw, 0)),
+    ),
+)
+
+# --- interpolation ------------------------------------------------------------------------------
+
+
+def _interpolate_reference(z1, z2, steps):
+    t = torch.linspace(0.0, 1.0, steps, dtype=z1.dtype)[:, None]  # (steps, 1)
+    return (1 - t) * z1 + t * z2  # (steps, D)
+
+
+def _interp_cases(seed: int) -> list[Case]:
+    g = _draw.generator(5002)
+    cases = [
+        Case(
+            "fixed-1",
+            "fixed",
+            (_draw.normal(g, 3), _draw.normal(g, 3), 5),
+            "two fixed 3-dimensional latents and 5 steps",
+        )
+    ]
+    g = _draw.generator(seed)
+    d, steps = _draw.integer(g, 2, 8), _draw.integer(g, 3, 9)
+    cases.append(
+        Case(
+            "random-1",
+            "random",
+            (_draw.normal(g, d), _draw.normal(g, d), steps),
+            f"two random {d}-dimensional latents and {steps} steps",
+        )
+    )
+    return cases
+
+
+def _interp_with(t_of_steps, transpose=False):
+    def interpolate(z1, z2, steps):
+        t = t_of_steps(steps).to(z1.dtype)[:, None]
+        out = (1 - t) * z1 + t * z2
+        return out.T if transpose else out
+
+    return interpolate
+
+
+INTERP_MISTAKES = (
+    Mistake(
+        "interp_endpoint_missing",
+        "an endpoint is missing",
+        "The path should start exactly at z1 (t = 0) and end exactly at z2 (t = 1). torch.arange(steps) / steps stops short "
+        "of 1; torch.linspace(0, 1, steps) includes both ends.",
+        "s5-interpolation",
+        variants=(_interp_with(lambda n: torch.arange(n) / n), _interp_with(lambda n: torch.arange(1, n + 1) / n)),
+    ),
+    Mistake(
+        "interp_reversed",
+        "the path runs from z2 to z1",
+        "Row t should be (1 - t) z1 + t z2, so the first row is z1; your weights are swapped.",
+        "s5-interpolation",
+        variants=(_interp_with(lambda n: torch.linspace(1, 0, n)),),
+    ),
+    Mistake(
+        "interp_transposed",
+        "steps and latent dimensions are swapped",
+        "Return shape (steps, D): one latent per row, ready for the decoder. Yours is (D, steps).",
+        "s5-interpolation",
+        variants=(_interp_with(lambda n: torch.linspace(0, 1, n), transpose=True),),
+    ),
+)
+
+register(
+    FunctionExercise(
+        id="iwae_bound",
+        session="s5",
+        title="the importance-weighted (IWAE) bound",
+        section=_IWAE,
+        reference=_iwae_bound,
+        make_cases=_iwae_cases,
+        params=("log_weights",),
+        returns="a tensor of shape (B,)",
+        mistakes=IWAE_MISTAKES,
+        hints=(
+            "L_K = log((1/K) sum_k exp(log_w_k)); the samples are in the last dimension.",
+            "exp(1000) overflows: torch.logsumexp computes log sum exp stably, and the average needs the 1/K too.",
+        ),
+    ),
+    FunctionExercise(
+        id="interpolate_latents",
+        session="s5",
+        title="linear interpolation between two latents",
+        section="s5-interpolation",
+        reference=_interpolate_reference,
+        make_cases=_interp_cases,
+        params=("z1", "z2", "steps"),
+        returns="a tensor of shape (steps, D)",
+        mistakes=INTERP_MISTAKES,
+        hints=("Make t = torch.linspace(0, 1, steps) a column of shape (steps, 1) and let broadcasting do the rest.",),
+    ),
+    ValueExercise(
+        id="report_elbo_value",
+        session="s5",
+        title="the number to report for a beta-VAE",
+        section="s5-evaluation",
+        expected=lambda: -85.0 - 12.5,
+        mistakes=(
+            Mistake(
+                "reported_training_objective",
+                "the training objective reported as the ELBO",
+                "With beta = 4 the objective reconstruction - 4 KL is what training maximised, but the bound on log p(x) is the ELBO with beta = 1: reconstruction - KL.",
+                "s5-evaluation",
+                variants=(lambda: -85.0 - 4 * 12.5,),
+            ),
+            Mistake(
+                "reported_reconstruction_only",
+                "the reconstruction term alone",
+                "The reconstruction term is not a bound on log p(x); subtract the KL (with weight 1).",
+                "s5-evaluation",
+                variants=(lambda: -85.0,),
+            ),
+            Mistake(
+                "kl_added",
+                "the KL added instead of subtracted",
+                "ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)).",
+                "s2-elbo-decomposition",
+                variants=(lambda: -85.0 + 12.5, lambda: -85.0 + 4 * 12.5),
+            ),
+        ),
+        hints=("The ELBO is a property of the model and q, not of how it was trained: which beta does it have?",),
+    ),
+    ChoiceExercise(
+        id="anomaly_score_choice",
+        session="s5",
+        title="which score flags anomalies",
+        section="s5-anomaly-detection",
+        options={
+            "a": "The ELBO of the image: anomalies get a high ELBO.",
+            "b": "Minus the ELBO, -ELBO(x), an upper bound on -log p(x): anomalies get a high score.",
+            "c": "The KL term alone: anomalies get a high KL.",
+            "d": "The reconstruction term log p(x|z) alone: anomalies get a high value.",
+        },
+        correct=frozenset("b"),
+        mistakes=(
+            Mistake(
+                "anomaly_high_elbo",
+                "a high ELBO taken as anomalous",
+                "A high ELBO means the model finds the image likely: typical, not anomalous.",
+                "s5-anomaly-detection",
+                choices=frozenset("a"),
+            ),
+            Mistake(
+                "anomaly_kl_only",
+                "the KL alone as the score",
+                "The KL ignores how well x is explained; an image can be encoded close to the prior and still be reconstructed badly.",
+                "s5-anomaly-detection",
+                choices=frozenset("c"),
+            ),
+            Mistake(
+                "anomaly_high_reconstruction",
+                "a high reconstruction log-likelihood taken as anomalous",
+                "A high log p(x|z) means x is reconstructed well: typical. Anomalies have low likelihood.",
+                "s5-anomaly-detection",
+                choices=frozenset("d"),
+            ),
+        ),
+        hints=("Anomalies are images the model finds unlikely. Which quantity bounds log p(x)?",),
+    ),
+    ChoiceExercise(
+        id="conditional_vae_choice",
+        session="s5",
+        title="where the label enters a conditional VAE",
+        section="s5-conditional-vae",
+        options={
+            "a": "The encoder q(z|x, y) and the decoder p(x|z, y) both receive the label y.",
+            "b": "Only the encoder receives y; the decoder stays p(x|z).",
+            "c": "Neither: to generate a chosen digit, pick z near that digit's cluster in an ordinary VAE's latent space.",
+        },
+        correct=frozenset("a"),
+        mistakes=(
+            Mistake(
+                "cvae_encoder_only",
+                "the label only in the encoder",
+                "To generate a chosen digit from a prior sample, the decoder must be told y: p(x|z, y).",
+                "s5-conditional-vae",
+                choices=frozenset("b"),
+            ),
+            Mistake(
+                "cvae_no_conditioning",
+                "conditioning by choosing z",
+                "Picking z by cluster is a heuristic on an unconditional model; a conditional VAE models p(x|y) by feeding y to encoder and decoder.",
+                "s5-conditional-vae",
+                choices=frozenset("c"),
+            ),
+        ),
+        hints=("At generation time there is no x, only z from the prior and the label you choose.",),
+    ),
+)

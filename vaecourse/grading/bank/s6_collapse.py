@@ -1,0 +1,300 @@
+"""Session 6 exercises: active units, the KL annealing weight, free bits, diagnosing collapse, the beta-VAE."""
+
+from __future__ import annotations
+
+import torch
+
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, register
+from ..observe import Case
+from . import _draw
+
+# --- active units -------------------------------------------------------------------------------
+
+
+def _active_units_reference(mu, threshold=0.01):
+    return int((mu.var(dim=0) > threshold).sum())
+
+
+def _columns_with_variances(g, n: int, variances, means) -> torch.Tensor:
+    """``n`` encoder means whose columns have exactly the given sample variances and means."""
+    raw = _draw.normal(g, n, len(variances), dtype=torch.float64)
+    raw = (raw - raw.mean(0)) / raw.std(0)  # each column: mean 0, variance 1
+    out = raw * torch.tensor(variances, dtype=torch.float64).sqrt() + torch.tensor(means, dtype=torch.float64)
+    return out.float()  # (N, D)
+
+
+def _au_cases(seed: int) -> list[Case]:
+    g = _draw.generator(6001)
+    # variances well away from the thresholds used (0.01 and 0.5), so no rounding can flip a unit
+    mu = _columns_with_variances(g, 50, [1.0, 1e-3, 0.3, 0.0, 2.5, 5e-5], [0.0, 0.5, 0.0, 2.0, 0.0, 0.0])
+    cases = [
+        Case("fixed-1", "fixed", (mu,), "50 fixed encoder means with 6 latent dimensions"),
+        Case("fixed-threshold", "fixed", (mu, 0.5), "the same 50 means with a threshold other than the default"),
+    ]
+    g = _draw.generator(seed)
+    n, d = _draw.integer(g, 20, 60), _draw.integer(g, 3, 10)
+    active = _draw.bernoulli(g, d, p=0.5, dtype=torch.bool)
+    high, low = _draw.uniform(g, d, low=0.05, high=3.0), _draw.uniform(g, d, low=1e-6, high=2e-3)
+    mu = _columns_with_variances(g, n, torch.where(active, high, low).tolist(), _draw.normal(g, d).tolist())
+    cases.append(Case("random-1", "random", (mu,), f"{n} random encoder means with {d} latent dimensions"))
+    return cases
+
+
+_MEASURE = "s6-measuring-collapse"
+AU_MISTAKES = (
+    Mistake(
+        "au_variance_over_latents",
+        "the variance over latent dimensions instead of over data points",
+        "A unit is active if its encoder mean changes from one input to the next: take the variance over the data (dim=0) for each latent dimension, not over the dimensions of one example.",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: int((mu.var(dim=1) > t).sum()),),
+    ),
+    Mistake(
+        "au_counts_inactive",
+        "the inactive units counted",
+        "Active units are those whose variance exceeds the threshold; your count is of the others.",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: int((mu.var(dim=0) <= t).sum()),),
+    ),
+    Mistake(
+        "au_uses_mean",
+        "the mean of the encoder means instead of their variance",
+        "A dimension whose mean is far from 0 but the same for every input carries no information; what matters is how much it varies across inputs.",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: int((mu.mean(dim=0).abs() > t).sum()),),
+    ),
+    Mistake(
+        "au_uses_std",
+        "the standard deviation compared with a variance threshold",
+        "The criterion (Burda et al., 2016) compares the variance Var_x(E_q[z_j]) with 0.01; comparing the standard deviation with 0.01 is a threshold of 1e-4 on the variance.",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: int((mu.std(dim=0) > t).sum()),),
+    ),
+    Mistake(
+        "au_hardcoded_threshold",
+        "the threshold argument is ignored",
+        "Your function counts with 0.01 even when another threshold is passed; use the `threshold` parameter.",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: int((mu.var(dim=0) > 0.01).sum()),),
+    ),
+    Mistake(
+        "au_returns_mask",
+        "a mask instead of a count",
+        "Return the number of active units (an int), e.g. int(mask.sum()).",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: mu.var(dim=0) > t,),
+    ),
+)
+
+# --- KL annealing -------------------------------------------------------------------------------
+
+
+def _anneal_reference(step, warmup_steps):
+    return min(1.0, step / warmup_steps)
+
+
+def _anneal_phase(step: int, warmup: int) -> str:
+    """Where a step lies in the warm-up, without its values (they are hidden test inputs)."""
+    if step == 0:
+        return "the first step"
+    return "a step during the warm-up" if step < warmup else "a step at or after the end of the warm-up"
+
+
+def _anneal_cases(seed: int) -> list[Case]:
+    pairs = [(0, 100), (30, 100), (100, 100), (250, 100), (7, 10)]
+    cases = [Case(f"fixed-{i}", "fixed", pair, _anneal_phase(*pair)) for i, pair in enumerate(pairs, 1)]
+    g = _draw.generator(seed)
+    for k in (1, 2):
+        warmup = _draw.integer(g, 5, 200)
+        step = _draw.integer(g, 1, 3 * warmup, avoid=(warmup, 2 * warmup))
+        cases.append(Case(f"random-{k}", "random", (step, warmup), "random: " + _anneal_phase(step, warmup)))
+    return cases
+
+
+_ANNEAL = "s6-kl-annealing"
+ANNEAL_MISTAKES = (
+    Mistake(
+        "anneal_not_clipped",
+        "the weight keeps growing after the warm-up",
+        "After warmup_steps the KL weight must stay at 1 (the true ELBO); step / warmup_steps alone grows past 1 and turns the objective into a beta-VAE with beta > 1.",
+        _ANNEAL,
+        variants=(lambda s, w: s / w,),
+    ),
+    Mistake(
+        "anneal_reversed",
+        "the weight decreases",
+        "Annealing starts with a small KL weight (so the encoder can learn to use z) and raises it to 1.",
+        _ANNEAL,
+        variants=(lambda s, w: max(0.0, 1.0 - s / w),),
+    ),
+    Mistake(
+        "anneal_integer_division",
+        "integer division",
+        "step // warmup_steps is 0 for the whole warm-up and then jumps: use true division, step / warmup_steps.",
+        _ANNEAL,
+        variants=(lambda s, w: min(1, s // w),),
+    ),
+)
+
+# --- free bits ----------------------------------------------------------------------------------
+
+
+def _free_bits_reference(kl_per_dim, free_bits):
+    return kl_per_dim.clamp(min=free_bits).sum(-1)  # (B,)
+
+
+def _free_bits_cases(seed: int) -> list[Case]:
+    g = _draw.generator(6002)
+    kl = _draw.normal(g, 4, 5, scale=0.8).abs()
+    cases = [
+        Case("fixed-1", "fixed", (kl, 0.5), "a fixed batch of 4 examples with 5 latent dimensions"),
+        Case("fixed-zero", "fixed", (kl, 0.0), "the same batch with free_bits = 0 (no floor)"),
+    ]
+    g = _draw.generator(seed)
+    b, d = _draw.integer(g, 2, 6), _draw.integer(g, 3, 9)
+    lam = round(float(_draw.uniform(g, 1, low=0.1, high=1.0)), 3)
+    cases.append(
+        Case(
+            "random-1",
+            "random",
+            (_draw.normal(g, b, d).abs(), lam),
+            f"a random batch of {b} examples with {d} latent dimensions",
+        )
+    )
+    return cases
+
+
+_FREE = "s6-free-bits"
+FREE_BITS_MISTAKES = (
+    Mistake(
+        "free_bits_on_total",
+        "the floor applied to the total KL",
+        "Free bits floor each latent dimension's KL separately, so that no single dimension is pushed all the way to the prior; a floor on the sum lets individual dimensions collapse.",
+        _FREE,
+        variants=(lambda kl, lam: kl.sum(-1).clamp(min=lam),),
+    ),
+    Mistake(
+        "free_bits_min_instead_of_max",
+        "a cap instead of a floor",
+        "Each dimension counts at least free_bits nats: max(KL_j, free_bits), not min.",
+        _FREE,
+        variants=(lambda kl, lam: kl.clamp(max=lam).sum(-1),),
+    ),
+    Mistake(
+        "free_bits_hinge",
+        "free_bits subtracted",
+        "max(KL_j - free_bits, 0) has the same gradients but a different value; the objective uses max(KL_j, free_bits).",
+        _FREE,
+        variants=(lambda kl, lam: (kl - lam).clamp(min=0).sum(-1),),
+    ),
+)
+
+register(
+    FunctionExercise(
+        id="active_units",
+        session="s6",
+        title="counting active latent units",
+        section=_MEASURE,
+        reference=_active_units_reference,
+        make_cases=_au_cases,
+        params=("mu", "threshold=0.01"),
+        returns="an int",
+        mistakes=AU_MISTAKES,
+        hints=(
+            "A unit j is active if Var over inputs x of mu_j(x) exceeds the threshold.",
+            "mu has shape (N, D): the variance over inputs is mu.var(dim=0), shape (D,).",
+        ),
+    ),
+    FunctionExercise(
+        id="kl_annealing_weight",
+        session="s6",
+        title="the linear KL annealing weight",
+        section=_ANNEAL,
+        reference=_anneal_reference,
+        make_cases=_anneal_cases,
+        params=("step", "warmup_steps"),
+        returns="a float in [0, 1]",
+        mistakes=ANNEAL_MISTAKES,
+        hints=("The weight rises linearly from 0 at step 0 to 1 at warmup_steps and stays at 1 afterwards.",),
+    ),
+    FunctionExercise(
+        id="free_bits_kl",
+        session="s6",
+        title="the free-bits KL",
+        section=_FREE,
+        reference=_free_bits_reference,
+        make_cases=_free_bits_cases,
+        params=("kl_per_dim", "free_bits"),
+        returns="a tensor of shape (B,)",
+        mistakes=FREE_BITS_MISTAKES,
+        hints=("Floor each entry of kl_per_dim at free_bits (torch.clamp), then sum over the latent dimension.",),
+    ),
+    ChoiceExercise(
+        id="collapse_diagnosis_choice",
+        session="s6",
+        title="diagnosing a collapsed VAE",
+        section="s6-posterior-collapse",
+        options={
+            "a": "Posterior collapse: q(z|x) is close to the prior for every x and the decoder models the data without using z.",
+            "b": "Overfitting: the encoder has memorised the training set.",
+            "c": "Nothing is wrong: a KL this small means q(z|x) approximates the true posterior p(z|x) very well.",
+            "d": "Training has not started yet: the learning rate is too low.",
+        },
+        correct=frozenset("a"),
+        mistakes=(
+            Mistake(
+                "collapse_is_overfitting",
+                "collapse mistaken for overfitting",
+                "A memorising encoder would carry much information about x (a large KL); here z carries almost none.",
+                "s6-posterior-collapse",
+                choices=frozenset("b"),
+            ),
+            Mistake(
+                "small_kl_means_good_posterior",
+                "the KL to the prior confused with the KL to the posterior",
+                "The KL in the ELBO is to the prior p(z), not to the posterior; a KL to the prior near 0 means q ignores x.",
+                "s6-posterior-collapse",
+                choices=frozenset("c"),
+            ),
+            Mistake(
+                "collapse_is_undertraining",
+                "collapse mistaken for under-training",
+                "The reconstruction term is good, so the decoder has learned; it has learned to do without z.",
+                "s6-posterior-collapse",
+                choices=frozenset("d"),
+            ),
+        ),
+        hints=("Which distribution is the KL in the ELBO measured against?",),
+    ),
+    ChoiceExercise(
+        id="beta_vae_choice",
+        session="s6",
+        title="what beta > 1 does",
+        section="s6-beta-vae",
+        options={
+            "a": "The KL term (the rate) goes down.",
+            "b": "Reconstructions get sharper.",
+            "c": "The latent code carries more information about x.",
+            "d": "Fewer latent dimensions stay active.",
+        },
+        correct=frozenset("ad"),
+        multiple=True,
+        mistakes=(
+            Mistake(
+                "beta_sharpens",
+                "beta > 1 sharpens reconstructions",
+                "A heavier KL weight buys a lower rate with worse reconstructions (more distortion), typically blurrier.",
+                "s6-beta-vae",
+                choices=frozenset("b"),
+            ),
+            Mistake(
+                "beta_more_information",
+                "beta > 1 puts more information in z",
+                "The KL bounds the information z carries about x; penalising it more leaves less.",
+                "s6-beta-vae",
+                choices=frozenset("c"),
+            ),
+        ),
+        hints=("beta multiplies the KL, the price of information in z. What happens when a price goes up?",),
+    ),
+)

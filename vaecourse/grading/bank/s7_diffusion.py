@@ -1,0 +1,236 @@
+"""Session 7 exercises: the forward diffusion sample, the alpha-bar schedule, the signal left after T steps, VAE vs diffusion."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ..observe import Case
+from . import _draw
+
+# --- forward diffusion sample -------------------------------------------------------------------
+
+
+def _forward_reference(x0, alpha_bar, eps):
+    a = alpha_bar[:, None]  # (B, 1): one noise level per example
+    return a.sqrt() * x0 + (1 - a).sqrt() * eps  # (B, D)
+
+
+def _forward_cases(seed: int) -> list[Case]:
+    g = _draw.generator(7001)
+    levels = torch.tensor([0.9, 0.5, 0.1, 1.0])
+    cases = [
+        Case(
+            "fixed-1",
+            "fixed",
+            (_draw.normal(g, 4, 3), levels, _draw.normal(g, 4, 3)),
+            "a fixed batch of 4 examples with 3 features",
+        ),
+        Case(
+            "fixed-square",
+            "fixed",
+            (_draw.normal(g, 4, 4), torch.tensor([0.99, 0.7, 0.3, 0.05]), _draw.normal(g, 4, 4)),
+            "a fixed batch of 4 examples with 4 features",
+        ),
+    ]
+    g = _draw.generator(seed)
+    b = _draw.integer(g, 2, 6)
+    d = _draw.integer(g, 2, 7, avoid=(b,))
+    args = (_draw.normal(g, b, d), _draw.uniform(g, b, low=0.01, high=0.99), _draw.normal(g, b, d))
+    cases.append(Case("random-1", "random", args, f"a random batch of {b} examples with {d} features"))
+    return cases
+
+
+_FWD = "s7-forward-process"
+FORWARD_MISTAKES = (
+    Mistake(
+        "diffusion_no_sqrt",
+        "alpha_bar itself where its square root belongs",
+        "q(x_t | x_0) = N(sqrt(alpha_bar) x_0, (1 - alpha_bar) I): the coefficients are the square roots, so that the variance of x_t stays 1 for unit-variance data.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None] * x0 + (1 - a[:, None]) * e,),
+    ),
+    Mistake(
+        "diffusion_swapped",
+        "the two coefficients are swapped",
+        "The data keeps the weight sqrt(alpha_bar) (close to 1 at small t) and the noise gets sqrt(1 - alpha_bar).",
+        _FWD,
+        variants=(lambda x0, a, e: (1 - a[:, None]).sqrt() * x0 + a[:, None].sqrt() * e,),
+    ),
+    Mistake(
+        "diffusion_coefficients_sum_to_one",
+        "coefficients that sum to 1 instead of squares that sum to 1",
+        "sqrt(alpha_bar) x_0 + (1 - sqrt(alpha_bar)) eps mixes like an average; the variances must add up: (sqrt(alpha_bar))^2 + (sqrt(1 - alpha_bar))^2 = 1.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None].sqrt()) * e,),
+    ),
+    Mistake(
+        "diffusion_broadcast_over_features",
+        "alpha_bar broadcast along the features instead of the examples",
+        "alpha_bar has one value per example, shape (B,). Multiplied with x0 of shape (B, D) it is aligned with the last "
+        "axis, the features: an error when B != D, and silently wrong values when B == D. Reshape it to (B, 1) with alpha_bar[:, None].",
+        _FWD,
+        variants=(lambda x0, a, e: a.sqrt() * x0 + (1 - a).sqrt() * e,),
+    ),
+)
+
+# --- the schedule -------------------------------------------------------------------------------
+
+
+def _alpha_bar_reference(betas):
+    return torch.cumprod(1 - betas, dim=0)  # (T,)
+
+
+def _schedule_cases(seed: int) -> list[Case]:
+    cases = [
+        Case("fixed-1", "fixed", (torch.linspace(0.05, 0.3, 6),), "a fixed increasing schedule of 6 betas"),
+        Case("fixed-constant", "fixed", (torch.full((4,), 0.1),), "a fixed constant schedule of 4 betas"),
+    ]
+    g = _draw.generator(seed)
+    t = _draw.integer(g, 5, 30)
+    cases.append(
+        Case(
+            "random-1", "random", (_draw.uniform(g, t, low=0.001, high=0.2),), f"{t} random betas between 0.001 and 0.2"
+        )
+    )
+    return cases
+
+
+SCHEDULE_MISTAKES = (
+    Mistake(
+        "alpha_bar_cumsum",
+        "1 - cumsum(beta) instead of a cumulative product",
+        "Noise composes multiplicatively: alpha_bar_t = prod_{s<=t} (1 - beta_s). 1 - sum(beta) agrees only to first order and turns negative for long schedules.",
+        _FWD,
+        variants=(lambda b: 1 - torch.cumsum(b, 0),),
+    ),
+    Mistake(
+        "alpha_bar_of_betas",
+        "the product of the betas instead of (1 - beta)",
+        "alpha_t = 1 - beta_t is the signal kept at step t; alpha_bar multiplies the alphas, not the betas.",
+        _FWD,
+        variants=(lambda b: torch.cumprod(b, 0),),
+    ),
+    Mistake(
+        "alpha_bar_not_cumulative",
+        "alpha_t instead of alpha_bar_t",
+        "Your values are 1 - beta_t for each step alone; q(x_t | x_0) needs the product over all steps up to t.",
+        _FWD,
+        variants=(lambda b: 1 - b,),
+    ),
+    Mistake(
+        "alpha_bar_shifted",
+        "the product shifted by one step",
+        "alpha_bar_1 = 1 - beta_1 already includes the first step; your values start at 1 and lag one step behind.",
+        _FWD,
+        variants=(lambda b: torch.cat([torch.ones(1, dtype=b.dtype), torch.cumprod(1 - b, 0)[:-1]]),),
+    ),
+)
+
+# --- values and choices --------------------------------------------------------------------------
+
+
+def _signal(beta=0.02, steps=100, root=True) -> float:
+    alpha_bar = torch.cumprod(torch.full((steps,), 1 - beta, dtype=torch.float64), 0)[-1].item()
+    return math.sqrt(alpha_bar) if root else alpha_bar
+
+
+register(
+    FunctionExercise(
+        id="forward_diffusion_sample",
+        session="s7",
+        title="a sample from the forward process q(x_t | x_0)",
+        section=_FWD,
+        reference=_forward_reference,
+        make_cases=_forward_cases,
+        params=("x0", "alpha_bar", "eps"),
+        returns="a tensor of shape (B, D)",
+        mistakes=FORWARD_MISTAKES,
+        hints=(
+            "x_t = sqrt(alpha_bar) * x0 + sqrt(1 - alpha_bar) * eps, with one alpha_bar per example.",
+            "alpha_bar has shape (B,): give it shape (B, 1) before multiplying with (B, D) tensors.",
+        ),
+    ),
+    FunctionExercise(
+        id="alpha_bar_schedule",
+        session="s7",
+        title="alpha_bar from a beta schedule",
+        section=_FWD,
+        reference=_alpha_bar_reference,
+        make_cases=_schedule_cases,
+        params=("betas",),
+        returns="a tensor of shape (T,)",
+        mistakes=SCHEDULE_MISTAKES,
+        hints=("alpha_bar_t = prod_{s=1}^{t} (1 - beta_s): look up torch.cumprod.",),
+    ),
+    ValueExercise(
+        id="signal_left_value",
+        session="s7",
+        title="the signal coefficient after 100 steps",
+        section=_FWD,
+        expected=_signal,
+        mistakes=(
+            Mistake(
+                "signal_reported_alpha_bar",
+                "alpha_bar instead of its square root",
+                "The coefficient of x_0 in x_t is sqrt(alpha_bar_T); alpha_bar_T is its square (the signal's variance).",
+                _FWD,
+                variants=(lambda: _signal(root=False),),
+            ),
+            Mistake(
+                "signal_single_step",
+                "one step instead of all 100",
+                "alpha_bar_T multiplies (1 - beta) over all T = 100 steps.",
+                _FWD,
+                variants=(lambda: _signal(steps=1),),
+            ),
+            Mistake(
+                "signal_noise_coefficient",
+                "the noise coefficient instead of the signal's",
+                "sqrt(1 - alpha_bar_T) multiplies the noise; the question asks for the coefficient of x_0.",
+                _FWD,
+                variants=(lambda: math.sqrt(1 - _signal(root=False)),),
+            ),
+        ),
+        hints=("With a constant beta, alpha_bar_T = (1 - beta)^T; the coefficient of x_0 is its square root.",),
+    ),
+    ChoiceExercise(
+        id="vae_vs_diffusion_choice",
+        session="s7",
+        title="what a DDPM learns",
+        section="s7-vae-vs-diffusion",
+        options={
+            "a": "Both the encoder q(x_t | x_{t-1}) and the decoder, like a VAE.",
+            "b": "Only the reverse (decoder) steps p_theta(x_{t-1} | x_t); the encoder is a fixed noising process.",
+            "c": "Only the encoder; sampling runs the forward process backwards in closed form.",
+            "d": "One network that maps pure noise to data in a single step, like a VAE decoder.",
+        },
+        correct=frozenset("b"),
+        mistakes=(
+            Mistake(
+                "diffusion_learns_encoder",
+                "the forward process taken as learned",
+                "The forward process only adds Gaussian noise on a fixed schedule; it has no parameters, which is why q(x_t|x_0) has a closed form.",
+                "s7-vae-vs-diffusion",
+                choices=frozenset("a"),
+            ),
+            Mistake(
+                "diffusion_reverse_analytic",
+                "the reverse process taken as analytic",
+                "The reverse conditional q(x_{t-1}|x_t) depends on the unknown data distribution; it is what the network learns.",
+                "s7-diffusion-elbo",
+                choices=frozenset("c"),
+            ),
+            Mistake(
+                "diffusion_single_step",
+                "diffusion taken as a one-step decoder",
+                "Sampling runs the learned reverse step T times, which is why diffusion sampling is slower than a VAE's.",
+                "s7-ddpm",
+                choices=frozenset("d"),
+            ),
+        ),
+        hints=("Which distributions in a DDPM have parameters?",),
+    ),
+)

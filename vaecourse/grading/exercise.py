@@ -1,0 +1,218 @@
+"""Exercise and mistake definitions, and the registry that maps exercise ids to them.
+
+Three kinds of exercise share the fields ``id``, ``session``, ``title``, ``section`` (the book label
+that teaches it), ``points``, ``hints`` and ``mistakes``:
+
+- :class:`FunctionExercise` — the learner implements a function; it is probed on :class:`Case` s
+  and compared with a hidden ``reference`` implementation.
+- :class:`ValueExercise` — the learner computes a number (or a few); ``expected`` computes it.
+- :class:`ChoiceExercise` — the learner picks option letters; wrong options map to misconceptions.
+
+A :class:`Mistake` is recognised by running each of its hidden ``variants`` (implementations that
+make the mistake) on the same probes and comparing, or by a ``predicate`` over the records when the
+mistake is a behaviour rather than one formula (a cut gradient, an overflow, ignored noise).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .compare import records_agree
+from .observe import Case
+from .sections import SECTION_TOPICS, SESSIONS
+
+Predicate = Callable[[list, list, list], bool]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake: a stable ``name``, a short ``title``, an ``explanation`` and a book ``section``.
+
+    ``variants`` make the mistake (functions for a FunctionExercise, zero-argument callables giving
+    the wrong value for a ValueExercise); ``choices`` are the option letters that reveal it in a
+    ChoiceExercise; ``credit`` is the fraction of the points still earned (e.g. right formula,
+    unstable arithmetic).
+    """
+
+    name: str
+    title: str
+    explanation: str
+    section: str
+    variants: tuple[Callable, ...] = ()
+    predicate: Predicate | None = None
+    choices: frozenset[str] = frozenset()
+    credit: float = 0.0
+
+    def __post_init__(self):
+        assert self.section in SECTION_TOPICS, (self.name, self.section)
+        assert self.variants or self.predicate or self.choices, self.name
+
+
+@dataclass(frozen=True)
+class _Base:
+    id: str
+    session: str
+    title: str
+    section: str
+    hints: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+
+    def __post_init__(self):
+        assert self.session in SESSIONS and self.section in SECTION_TOPICS, (self.id, self.section)
+        names = [m.name for m in self.mistakes]
+        assert len(names) == len(set(names)), f"duplicate mistake names in {self.id}"
+
+
+@dataclass(frozen=True)
+class FunctionExercise(_Base):
+    """Implement a function. ``params`` lists its parameters as the stub shows them."""
+
+    reference: Callable = None
+    make_cases: Callable[[int], list[Case]] = None
+    params: tuple[str, ...] = ()
+    returns: str = ""
+    points: float = 2.0
+    kind: str = field(default="function", init=False)
+
+
+@dataclass(frozen=True)
+class ValueExercise(_Base):
+    """Compute a value. ``expected()`` computes it with ``vaecourse``; ``answer_form`` says what to give."""
+
+    expected: Callable[[], Any] = None
+    answer_form: str = "a number"
+    rtol: float = 1e-3
+    atol: float = 1e-6
+    points: float = 1.0
+    kind: str = field(default="value", init=False)
+
+
+@dataclass(frozen=True)
+class ChoiceExercise(_Base):
+    """Pick option letters. ``options`` maps letters to statements; ``correct`` is the right set."""
+
+    options: dict[str, str] = field(default_factory=dict)
+    correct: frozenset[str] = frozenset()
+    multiple: bool = False
+    points: float = 1.0
+    kind: str = field(default="choice", init=False)
+
+    def __post_init__(self):
+        super().__post_init__()
+        assert self.correct and self.correct <= set(self.options), self.id
+        assert self.multiple or len(self.correct) == 1, self.id
+
+
+Exercise = FunctionExercise | ValueExercise | ChoiceExercise
+
+_REGISTRY: dict[str, Exercise] = {}
+_BANK_MODULES = tuple(
+    f"vaecourse.grading.bank.{name}"
+    for name in (
+        "s1_bayes",
+        "s2_elbo",
+        "s3_reparameterization",
+        "s3_estimators",
+        "s4_gaussian_kl",
+        "s4_likelihoods",
+        "s5_practice",
+        "s6_collapse",
+        "s7_diffusion",
+    )
+)
+
+
+def register(*exercises: Exercise) -> None:
+    """Add exercises to the registry (the bank modules call this when imported)."""
+    for exercise in exercises:
+        if exercise.id in _REGISTRY and _REGISTRY[exercise.id] is not exercise:
+            raise ValueError(f"exercise id {exercise.id!r} is registered twice")
+        _REGISTRY[exercise.id] = exercise
+
+
+def _load_bank() -> None:
+    for module in _BANK_MODULES:
+        importlib.import_module(module)
+
+
+def all_exercises() -> list[Exercise]:
+    """Every exercise, in session order and, within a session, in notebook order."""
+    _load_bank()
+    return list(_REGISTRY.values())
+
+
+def exercises_for_session(session: str) -> list[Exercise]:
+    """The exercises of one session (``"s1"`` ... ``"s7"``), in notebook order."""
+    if session not in SESSIONS:
+        raise ValueError(f"session must be one of {', '.join(SESSIONS)}, got {session!r}")
+    return [e for e in all_exercises() if e.session == session]
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The exercise with this id; KeyError (with close matches) if there is none."""
+    _load_bank()
+    try:
+        return _REGISTRY[exercise_id]
+    except (KeyError, TypeError):
+        import difflib
+
+        close = difflib.get_close_matches(str(exercise_id), list(_REGISTRY), n=3)
+        suggestion = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise KeyError(f"no exercise with id {exercise_id!r}{suggestion}") from None
+
+
+def all_mistakes() -> list[tuple[Exercise, Mistake]]:
+    """Every catalogued mistake with its exercise (the catalogue the tests parametrize over)."""
+    return [(e, m) for e in all_exercises() for m in e.mistakes]
+
+
+# Predicates for mistakes that are behaviours rather than one formula.
+
+
+def _grad_missing(grad) -> bool:
+    if grad is None:
+        return True
+    data = grad.get("data")
+    return data is not None and not any(v != 0 for v in _flatten(data))
+
+
+def _flatten(data):
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten(item)
+    else:
+        yield data
+
+
+def gradient_cut(student: list, reference: list, cases: list[Case]) -> bool:
+    """Values are right everywhere, but a required gradient is missing or zero (detach / no_grad)."""
+    by_name = {c.name: c for c in cases}
+    if len(student) != len(reference) or not all(
+        records_agree(s, r, by_name[s["case"]], with_grads=False) for s, r in zip(student, reference)
+    ):
+        return False
+    return any(
+        by_name[s["case"]].grad_args and (s.get("grads") is None or any(_grad_missing(g) for g in s["grads"]))
+        for s in student
+    )
+
+
+def unstable_only(student: list, reference: list, cases: list[Case]) -> bool:
+    """Right on ordinary inputs, wrong (or NaN/inf) on the stability cases: an overflow or underflow."""
+    by_name = {c.name: c for c in cases}
+    if len(student) != len(reference):
+        return False
+    ordinary = [(s, r) for s, r in zip(student, reference) if by_name[s["case"]].kind != "stability"]
+    extreme = [(s, r) for s, r in zip(student, reference) if by_name[s["case"]].kind == "stability"]
+    return (
+        all(records_agree(s, r, by_name[s["case"]]) for s, r in ordinary)
+        and any("raised" not in s and s["value"].get("kind") == r["value"].get("kind") for s, r in extreme)
+        and not all(records_agree(s, r, by_name[s["case"]]) for s, r in extreme)
+    )
+
+
+def nondeterministic(student: list, reference: list, cases: list[Case]) -> bool:
+    """Two calls with the same inputs (including the noise) give different results."""
+    return any(s.get("deterministic") is False for s in student)

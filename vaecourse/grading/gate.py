@@ -1,0 +1,116 @@
+"""The mastery gate at the end of each exercise notebook: summarise the session's checks and record progress.
+
+A session is mastered when the learner earns at least ``MASTERY_THRESHOLD`` (80%) of its points.
+The gate reads the latest result of each exercise checked in this kernel
+(:func:`~vaecourse.grading.checker.latest_results`); an exercise never checked counts as not
+attempted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import result as R
+from .checker import latest_results
+from .exercise import exercises_for_session
+from .progress import record_session
+from .sections import SESSIONS, section_reference
+
+MASTERY_THRESHOLD = 0.8
+"""Fraction of a session's points needed to pass its gate (stated in the notebooks and the book)."""
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A session's summary: points, whether the gate is passed, per-exercise results and what to review."""
+
+    session: str
+    score: float
+    max_score: float
+    threshold: float
+    results: tuple[R.CheckResult, ...] = field(default_factory=tuple)
+    review: tuple[str, ...] = field(default_factory=tuple)
+    summary: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.fraction >= self.threshold - 1e-9
+
+    def to_dict(self) -> dict:
+        return {
+            "session": self.session,
+            "score": self.score,
+            "max_score": self.max_score,
+            "threshold": self.threshold,
+            "passed": self.passed,
+            "review": list(self.review),
+            "exercises": {
+                r.exercise_id: {"status": r.status, "score": r.score, "max_score": r.max_score, "mistake": r.mistake}
+                for r in self.results
+            },
+        }
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def __repr__(self) -> str:
+        return f"GateResult({self.session!r}, score={self.score:g}/{self.max_score:g}, passed={self.passed})"
+
+
+def _unchecked(exercise) -> R.CheckResult:
+    return R.make_result(exercise, R.NOT_ATTEMPTED, "Not checked in this session yet.", review=(exercise.section,))
+
+
+def summarise(
+    session: str, results: dict[str, R.CheckResult] | None = None, threshold: float = MASTERY_THRESHOLD
+) -> GateResult:
+    """Build the gate's summary from ``results`` (default: this kernel's latest check of each exercise)."""
+    latest = latest_results() if results is None else results
+    exercises = exercises_for_session(session)
+    rows = tuple(latest.get(e.id) or _unchecked(e) for e in exercises)
+    score = round(sum(r.score for r in rows), 6)
+    max_score = float(sum(e.points for e in exercises))
+    review: list[str] = []
+    for exercise, row in zip(exercises, rows):
+        if not row.passed:
+            for label in row.review or (exercise.section,):
+                if label not in review:
+                    review.append(label)
+    info = SESSIONS[session]
+    lines = [f"Mastery gate, Session {info.number}: {info.title}", ""]
+    for row in rows:
+        detail = f" ({row.mistake})" if row.mistake else ""
+        lines.append(f"  {row.exercise_id:<28} {row.status + detail:<44} {row.score:g} / {row.max_score:g}")
+    gate = GateResult(session, score, max_score, threshold, rows, tuple(review))
+    lines += ["", f"Total: {score:g} / {max_score:g} points ({gate.fraction:.0%}); the gate needs {threshold:.0%}."]
+    if gate.passed:
+        lines.append(f"Gate passed: Session {info.number} mastered.")
+    else:
+        lines.append("Not yet. Review these sections, fix the exercises above and run the checks and this gate again:")
+        lines += [f"  - {section_reference(label)}" for label in review]
+    return GateResult(session, score, max_score, threshold, rows, tuple(review), "\n".join(lines))
+
+
+def gate(session: str, *, record: bool = True, quiet: bool = False) -> GateResult:
+    """Summarise the session's checks, print the summary and record it in the progress file.
+
+    Args:
+        session: ``"s1"`` ... ``"s7"``.
+        record: store the result with :func:`~vaecourse.grading.progress.record_session`.
+        quiet: do not print.
+    """
+    result = summarise(session)
+    if record:
+        try:
+            path = record_session(session, result.to_dict())
+            note = f"\n(Progress saved to {path}; `python -m vaecourse progress` shows all sessions.)"
+        except OSError as exc:  # a read-only home must not break the notebook
+            note = f"\n(Progress could not be saved: {exc})"
+        result = GateResult(**{**result.__dict__, "summary": result.summary + note})
+    if not quiet:
+        print(result.summary)
+    return result

@@ -1,0 +1,209 @@
+"""Probe a function on test cases and record what it does as plain data (run inside the sandbox).
+
+The same :func:`observe` runs the learner's answer (in the forked child), the hidden reference and
+each known-mistake implementation (in the parent), so their records can be compared field by field.
+A record says, per case: the value returned (encoded by :func:`encode`), or the exception raised;
+whether any input was modified in place; the gradients reaching the inputs that need them; and,
+for cases marked ``repeat``, whether a second call gives the same result.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+
+from .sandbox import describe_exception
+
+MAX_ENCODED_ELEMENTS = 4096  # larger outputs are described by shape only
+
+
+@dataclass(frozen=True)
+class Case:
+    """One probe: positional arguments for the function plus what the check should look at.
+
+    Attributes:
+        name: short id used in records, e.g. ``"fixed-1"``.
+        kind: ``fixed`` (seeded, same every time), ``random`` (drawn from the check's seed),
+            ``stability`` (extreme but valid inputs), ``gradient`` or ``sampling``.
+        args: positional arguments; tensors are cloned before every call.
+        describe: learner-facing description without values, e.g. ``"a batch of 4 examples, 3 latent dims"``.
+        grad_args: positions of the arguments that must receive gradients.
+        repeat: call twice and record whether the two results are identical.
+        summary: for ``sampling`` cases, maps the output to a few numbers (e.g. its mean and std).
+        expected_summary / summary_atol: what those numbers should be, and the tolerance (from the
+            standard error), compared instead of the reference's own random output.
+        rtol / atol: tolerances for comparing values with the reference.
+        rng_seed: if set, torch's global generator is seeded with it for the call (and restored
+            afterwards), so a function that draws its own noise draws the same noise every time.
+    """
+
+    name: str
+    kind: str
+    args: tuple
+    describe: str
+    grad_args: tuple[int, ...] = ()
+    repeat: bool = False
+    summary: Callable[[Any], Any] | None = None
+    expected_summary: tuple[float, ...] | None = None
+    summary_atol: float = 0.0
+    rtol: float = 1e-4
+    atol: float = 1e-5
+    rng_seed: int | None = None
+
+
+def _fresh(args: tuple) -> tuple:
+    return tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args)
+
+
+def encode(value: Any, depth: int = 0) -> dict:
+    """Describe ``value`` as JSON-ready data: kind, and shape/dtype/data for tensors and arrays."""
+    if isinstance(value, torch.Tensor):
+        data = None
+        if value.numel() <= MAX_ENCODED_ELEMENTS:
+            plain = value.detach().cpu()
+            data = plain.tolist() if not plain.is_complex() else None
+        return {
+            "kind": "tensor",
+            "shape": list(value.shape),
+            "dtype": str(value.dtype).replace("torch.", ""),
+            "data": data,
+        }
+    if value is None:
+        return {"kind": "none"}
+    if isinstance(value, bool):
+        return {"kind": "bool", "value": value}
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return {"kind": "number", "value": float(value), "type": type(value).__name__}
+    if isinstance(value, numbers.Integral):
+        return {"kind": "number", "value": float(int(value)), "type": type(value).__name__}
+    if isinstance(value, str):
+        return {"kind": "str", "value": value[:200]}
+    if isinstance(value, (tuple, list, set, frozenset)) and depth < 2:
+        items = list(value)[:32] if not isinstance(value, (set, frozenset)) else sorted(map(str, value))[:32]
+        return {"kind": "sequence", "type": type(value).__name__, "items": [encode(v, depth + 1) for v in items]}
+    try:
+        import numpy
+
+        if isinstance(value, numpy.ndarray) and value.dtype.kind in "biuf":
+            return {"kind": "array", **{k: v for k, v in encode(torch.as_tensor(value)).items() if k != "kind"}}
+    except ImportError:  # pragma: no cover - numpy ships with torch's dependencies here
+        pass
+    return {"kind": "other", "type": type(value).__name__[:80]}
+
+
+def _grad_weights(output: torch.Tensor) -> torch.Tensor:
+    """Fixed, distinct weights so that ``(output * w).sum()`` tells gradients of different entries apart."""
+    n = output.numel()
+    weights = torch.linspace(0.5, 1.5, n, dtype=output.dtype, device=output.device) if n else output.detach()
+    return weights.reshape(output.shape)
+
+
+def _gradients(output: Any, args: tuple, case: Case) -> dict:
+    """Backpropagate from the output; record each required argument's gradient (or why there is none)."""
+    if not isinstance(output, torch.Tensor) or not output.is_floating_point():
+        return {"grads": None, "grad_note": "no tensor output"}
+    if not output.requires_grad:
+        return {"grads": [None for _ in case.grad_args], "grad_note": "output not connected to the inputs"}
+    try:
+        (output * _grad_weights(output)).sum().backward()
+    except Exception as exc:  # noqa: BLE001 - a broken graph is the learner's, report it
+        return {"grads": [None for _ in case.grad_args], "grad_note": describe_exception(exc)["error_message"]}
+    return {"grads": [None if args[i].grad is None else encode(args[i].grad) for i in case.grad_args]}
+
+
+def observe_case(fn: Callable, case: Case) -> dict:
+    """Call ``fn(*case.args)`` once on fresh copies and record the result as plain data."""
+    args = _fresh(case.args)
+    pristine = _fresh(args)
+    for i in case.grad_args:
+        args[i].requires_grad_(True)
+    record: dict = {"case": case.name}
+    try:
+        if case.rng_seed is None:
+            output = fn(*args)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(case.rng_seed)
+                output = fn(*args)
+    except Exception as exc:  # noqa: BLE001 - anything the learner's code raises is a finding
+        record["raised"] = describe_exception(exc)
+        return record
+    record["mutated"] = [
+        i
+        for i, (a, p) in enumerate(zip(args, pristine))
+        if isinstance(a, torch.Tensor) and not torch.equal(a.detach(), p)
+    ]
+    if case.summary is not None:
+        try:
+            record["value"] = encode(case.summary(output))
+        except Exception:  # noqa: BLE001 - the output could not be summarised: wrong type or shape
+            record["value"] = encode(output) | {"data": None}
+            record["summary_failed"] = True
+    else:
+        record["value"] = encode(output)
+    if case.grad_args:
+        record.update(_gradients(output, args, case))
+    if case.repeat:
+        try:
+            again = fn(*_fresh(case.args))
+            record["deterministic"] = encode(again) == encode(output)
+        except Exception:  # noqa: BLE001
+            record["deterministic"] = False
+    return record
+
+
+def observe(fn: Callable, cases: list[Case]) -> list[dict]:
+    """Records for every case; stops early once the function raises NotImplementedError (a stub)."""
+    records = []
+    for case in cases:
+        record = observe_case(fn, case)
+        records.append(record)
+        if record.get("raised", {}).get("error_type") == "NotImplementedError":
+            break
+    return records
+
+
+def observe_value(value: Any) -> dict:
+    """Record a computed answer (a number, tensor, tuple or string) as plain data."""
+    return encode(value)
+
+
+def as_floats(encoded: dict) -> list[float] | None:
+    """The numbers in an encoded value, flattened, or None if it holds anything else.
+
+    A number, a tensor or array of any shape, or a (nested) sequence of those all qualify, so a
+    learner may answer ``3.125``, ``torch.tensor(3.125)`` or ``(2.6, -1.04)`` as they like.
+    """
+    kind = encoded.get("kind")
+    if kind == "number":
+        return [encoded["value"]]
+    if kind in ("tensor", "array"):
+        data = encoded.get("data")
+        if data is None or encoded.get("dtype") in ("bool",):
+            return None
+        flat: list = []
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            else:
+                flat.append(float(item))
+        return flat
+    if kind == "sequence":
+        out: list[float] = []
+        for item in encoded["items"]:
+            numbers_ = as_floats(item)
+            if numbers_ is None:
+                return None
+            out.extend(numbers_)
+        return out
+    return None
+
+
+def is_finite_list(values: list[float]) -> bool:
+    return all(math.isfinite(v) for v in values)
