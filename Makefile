@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 NBVAL_DIR := _build/nbval
 JB_FLAGS  := -n -W --keep-going
 
-.PHONY: setup book book-strict test unit notebooks browser clean
+.PHONY: setup book book-strict test unit notebooks golden browser clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -31,14 +31,17 @@ book-strict: setup
 unit: setup
 	$(BIN)/python -m pytest tests -n 2 -q
 
-# nbval collects .ipynb only: pair each MyST notebook of the book into _build/nbval first.
+# nbval collects .ipynb only: pair each MyST notebook of the book into _build/nbval, with the golden
+# outputs of its `# NBVAL_CHECK_OUTPUT` cells (tests/golden/) filled in so nbval compares the numbers.
 notebooks: setup
 	rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR)
-	for src in $$(grep -rl --include='*.md' '^kernelspec:' book); do \
-	  $(BIN)/jupytext --quiet --to ipynb --output $(NBVAL_DIR)/$${src%.md}.ipynb $$src || exit 1; \
-	done
-	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=300 -n 2 --dist loadfile -q \
+	$(BIN)/python tests/notebook_golden.py prepare $(NBVAL_DIR)
+	VAECOURSE_DATA_DIR=$(CURDIR)/_build/vaecourse-data $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=300 -n 2 --dist loadfile -q \
 	  $(NBVAL_DIR) $$(find exercises -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null)
+
+# After changing a page's checked cells (or the numbers they print): store their outputs again.
+golden: setup
+	VAECOURSE_DATA_DIR=$(CURDIR)/_build/vaecourse-data $(BIN)/python tests/notebook_golden.py update $(PAGES)
 
 # Every built page in headless Chromium (Debian's `chromium`, driven by playwright): console errors,
 # math rendered offline, players, internal links, search. Skips without chromium unless CI=true.
