@@ -23,6 +23,7 @@ from .exercise import (
     get_exercise,
 )
 from .gate import MASTERY_THRESHOLD, GateResult, gate, summarise
+from .practice_log import PRACTICE_FLOOR, PRACTICE_STREAK
 from .result import STATUSES, CheckResult
 from .sections import SESSIONS
 
@@ -37,6 +38,8 @@ def __getattr__(name):  # lazy, so that ``python -m vaecourse.grading.editions``
 
 __all__ = [
     "MASTERY_THRESHOLD",
+    "PRACTICE_FLOOR",
+    "PRACTICE_STREAK",
     "SESSIONS",
     "STATUSES",
     "CheckResult",

@@ -24,6 +24,7 @@ from .choices import grade_choice
 from .compare import describe_value, first_difference, numbers_close, records_agree
 from .exercise import Exercise, FunctionExercise, ValueExercise, get_exercise
 from .observe import Case, as_floats, encode, observe, observe_value
+from .practice_log import clear_practice
 from .sandbox import DEFAULT_TIMEOUT_S, OUTPUT_LIMIT_CHARS, SandboxOutcome, run_sandboxed
 
 SEED_ENV = "VAECOURSE_CHECK_SEED"
@@ -40,8 +41,9 @@ def latest_results() -> dict[str, R.CheckResult]:
 
 
 def clear_results() -> None:
-    """Forget the results recorded in this process (a fresh start for the gate, or for a grader)."""
+    """Forget the results (and practice streaks) recorded in this process: a fresh start for the gate, or a grader."""
     _latest.clear()
+    clear_practice()
 
 
 def _default_seed() -> int:
@@ -126,6 +128,8 @@ def _passed_message(exercise: FunctionExercise, cases: list[Case]) -> str:
         parts.append("stable on extreme inputs")
     if "sampling" in kinds:
         parts.append("draws noise with the right distribution when none is given")
+    if "invalid" in kinds:
+        parts.append("refuses invalid input with a clear error")
     return "Well done: " + "; ".join(parts) + "."
 
 
@@ -151,7 +155,9 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     if problem:
         return R.make_result(exercise, R.FAILED, problem, review=(exercise.section,))
     reference = observe(exercise.reference, cases)
-    assert all("raised" not in r for r in reference), f"the reference of {exercise.id} raised: {reference}"
+    expected_errors = [c.raises for c in cases]
+    got_errors = [r.get("raised", {}).get("error_type") for r in reference]
+    assert got_errors == expected_errors, f"the reference of {exercise.id} raised: {reference}"
     outcome = run_sandboxed(lambda: observe(answer, cases), timeout)
     failure = _sandbox_failure(exercise, outcome, timeout)
     if failure:

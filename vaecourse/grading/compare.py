@@ -20,7 +20,7 @@ from .observe import Case, as_floats
 class Difference:
     """Why a record differs from the reference: a stage code, the case, and a learner-facing message."""
 
-    code: str  # raised | type | shape | dtype | nonfinite | values | summary | grad | nondeterministic
+    code: str  # raised | no_error | type | shape | dtype | nonfinite | values | summary | grad | nondeterministic
     case: str
     message: str
 
@@ -32,11 +32,18 @@ def _tensor(encoded: dict) -> torch.Tensor | None:
     return torch.tensor(data, dtype=torch.float64).reshape(encoded["shape"])
 
 
-def numbers_close(a: list[float], b: list[float], rtol: float, atol: float) -> bool:
-    """Elementwise closeness; NaN matches NaN and an infinity matches the same infinity."""
+def numbers_close(a: list[float], b: list[float], rtol: float, atol: float | tuple[float, ...]) -> bool:
+    """Elementwise closeness; NaN matches NaN and an infinity matches the same infinity.
+
+    ``atol`` is one tolerance for every number, or one per number (a sampling case's summary holds
+    statistics with different standard errors, e.g. a mean and a kurtosis).
+    """
     if len(a) != len(b):
         return False
-    for x, y in zip(a, b):
+    atols = tuple(atol) if isinstance(atol, (tuple, list)) else (atol,) * len(a)
+    if len(atols) != len(a):
+        return False
+    for x, y, atol in zip(a, b, atols):
         if math.isnan(x) or math.isnan(y):
             if not (math.isnan(x) and math.isnan(y)):
                 return False
@@ -48,7 +55,9 @@ def numbers_close(a: list[float], b: list[float], rtol: float, atol: float) -> b
     return True
 
 
-def values_agree(got: dict, want: dict, rtol: float, atol: float, check_dtype: bool = False) -> bool:
+def values_agree(
+    got: dict, want: dict, rtol: float, atol: float | tuple[float, ...], check_dtype: bool = False
+) -> bool:
     """True if ``got`` holds the same answer as ``want`` (the authority: reference or mistake).
 
     When ``want`` is a tensor, ``got`` must be a tensor of exactly that shape (and dtype, if asked);
@@ -69,7 +78,7 @@ def values_agree(got: dict, want: dict, rtol: float, atol: float, check_dtype: b
     return numbers_close(fg, fw, rtol, atol)
 
 
-def _tolerances(case: Case) -> tuple[float, float]:
+def _tolerances(case: Case) -> tuple[float, float | tuple[float, ...]]:
     return (0.0, case.summary_atol) if case.expected_summary is not None else (case.rtol, case.atol)
 
 
@@ -128,12 +137,34 @@ def _ratio_hint(student: torch.Tensor, reference: torch.Tensor) -> str:
     return ""
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its first letter capitalised and the rest kept (``str.capitalize`` lowercases "B = 1")."""
+    return text[:1].upper() + text[1:]
+
+
 def first_difference(student: list[dict], reference: list[dict], cases: list[Case]) -> Difference | None:
     """The first stage at which the learner's records depart from the reference's, or None if none."""
     by_name = {c.name: c for c in cases}
     for rec, ref in zip(student, reference):
         case = by_name[rec["case"]]
         where = f"on {case.describe}"
+        if case.raises is not None:  # invalid input: the only right answer is the named exception
+            if rec.get("raised", {}).get("error_type") == case.raises:
+                continue
+            if "raised" in rec:
+                err = rec["raised"]
+                return Difference(
+                    "raised",
+                    case.name,
+                    f"Your code raised {err['error_type']} {where}: {err['error_message']}. Such input is invalid, "
+                    f"and the expected error is a {case.raises} whose message says which values are wrong.",
+                )
+            return Difference(
+                "no_error",
+                case.name,
+                f"{_sentence(where)} your function returned {describe_value(rec['value'])} without complaint. "
+                f"Such input is invalid: raise a {case.raises} that says which values are wrong and what is expected.",
+            )
         if "raised" in rec:
             err = rec["raised"]
             at = f" ({err['error_line']})" if err.get("error_line") else ""
@@ -147,13 +178,13 @@ def first_difference(student: list[dict], reference: list[dict], cases: list[Cas
                 return Difference(
                     "summary",
                     case.name,
-                    f"{where.capitalize()} your function returned {describe_value(got)}, which is not the expected kind of output.",
+                    f"{_sentence(where)} your function returned {describe_value(got)}, which is not the expected kind of output.",
                 )
             if not numbers_close(floats, list(case.expected_summary), 0.0, case.summary_atol):
                 return Difference(
                     "summary",
                     case.name,
-                    f"{where.capitalize()}, the samples do not have the distribution they should (their mean or spread is off by more than the Monte Carlo error allows).",
+                    f"{_sentence(where)}, the samples do not have the distribution they should (their mean, spread or shape is off by more than the Monte Carlo error allows).",
                 )
             continue
         if want["kind"] == "tensor":
@@ -161,25 +192,25 @@ def first_difference(student: list[dict], reference: list[dict], cases: list[Cas
                 return Difference(
                     "type",
                     case.name,
-                    f"{where.capitalize()} your function returned {describe_value(got)}; a torch.Tensor is expected.",
+                    f"{_sentence(where)} your function returned {describe_value(got)}; a torch.Tensor is expected.",
                 )
             if got["shape"] != want["shape"]:
                 return Difference(
                     "shape",
                     case.name,
-                    f"{where.capitalize()} your function returned shape {tuple(got['shape'])}; the expected shape is {tuple(want['shape'])}.",
+                    f"{_sentence(where)} your function returned shape {tuple(got['shape'])}; the expected shape is {tuple(want['shape'])}.",
                 )
             if got["dtype"] != want["dtype"]:
                 return Difference(
                     "dtype",
                     case.name,
-                    f"{where.capitalize()} your function returned dtype {got['dtype']}; the inputs' dtype {want['dtype']} should be kept.",
+                    f"{_sentence(where)} your function returned dtype {got['dtype']}; the inputs' dtype {want['dtype']} should be kept.",
                 )
         elif as_floats(want) is not None and as_floats(got) is None:
             return Difference(
                 "type",
                 case.name,
-                f"{where.capitalize()} your function returned {describe_value(got)}; a number (or numbers) is expected.",
+                f"{_sentence(where)} your function returned {describe_value(got)}; a number (or numbers) is expected.",
             )
         gf, wf = as_floats(got), as_floats(want)
         if gf is not None and wf is not None and all(map(math.isfinite, wf)) and not all(map(math.isfinite, gf)):
@@ -187,24 +218,24 @@ def first_difference(student: list[dict], reference: list[dict], cases: list[Cas
             return Difference(
                 "nonfinite",
                 case.name,
-                f"{where.capitalize()} your function returned NaN or infinity, but the true values are finite for {kind}.",
+                f"{_sentence(where)} your function returned NaN or infinity, but the true values are finite for {kind}.",
             )
         if not values_agree(got, want, case.rtol, case.atol):
             hint = ""
             if got.get("kind") == "tensor" and got.get("data") is not None and want.get("data") is not None:
                 hint = _ratio_hint(torch.tensor(gf, dtype=torch.float64), torch.tensor(wf, dtype=torch.float64))
-            return Difference("values", case.name, f"{where.capitalize()} your values are not correct.{hint}")
+            return Difference("values", case.name, f"{_sentence(where)} your values are not correct.{hint}")
         if case.repeat and rec.get("deterministic") is False:
             return Difference(
                 "nondeterministic",
                 case.name,
-                f"{where.capitalize()} two calls with the same inputs gave different results; the given noise should be the only randomness.",
+                f"{_sentence(where)} two calls with the same inputs gave different results; the given noise should be the only randomness.",
             )
         if case.grad_args and not records_agree(rec, ref, case):
             return Difference(
                 "grad",
                 case.name,
-                f"{where.capitalize()} the values are right but the gradients reaching the inputs are not: something cuts or changes the graph.",
+                f"{_sentence(where)} the values are right but the gradients reaching the inputs are not: something cuts or changes the graph.",
             )
     if len(student) < len(reference):  # the record stopped early: only after NotImplementedError
         return Difference("raised", reference[len(student)]["case"], "Your code stopped before every case was checked.")

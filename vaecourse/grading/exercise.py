@@ -118,6 +118,7 @@ _BANK_MODULES = tuple(
         "s4_gaussian_kl",
         "s4_likelihoods",
         "s5_practice",
+        "s5_evaluation",
         "s6_collapse",
         "s7_diffusion",
     )
@@ -204,12 +205,38 @@ def unstable_only(student: list, reference: list, cases: list[Case]) -> bool:
     by_name = {c.name: c for c in cases}
     if len(student) != len(reference):
         return False
-    ordinary = [(s, r) for s, r in zip(student, reference) if by_name[s["case"]].kind != "stability"]
-    extreme = [(s, r) for s, r in zip(student, reference) if by_name[s["case"]].kind == "stability"]
+    valid = [(s, r) for s, r in zip(student, reference) if by_name[s["case"]].raises is None]
+    ordinary = [(s, r) for s, r in valid if by_name[s["case"]].kind != "stability"]
+    extreme = [(s, r) for s, r in valid if by_name[s["case"]].kind == "stability"]
     return (
         all(records_agree(s, r, by_name[s["case"]]) for s, r in ordinary)
         and any("raised" not in s and s["value"].get("kind") == r["value"].get("kind") for s, r in extreme)
         and not all(records_agree(s, r, by_name[s["case"]]) for s, r in extreme)
+    )
+
+
+def accepts_invalid_input(student: list, reference: list, cases: list[Case]) -> bool:
+    """Right on every valid input, but returns a value (no error) for input it should refuse."""
+    by_name = {c.name: c for c in cases}
+    if len(student) != len(reference):
+        return False
+    pairs = [(s, r, by_name[s["case"]]) for s, r in zip(student, reference)]
+    return all(records_agree(s, r, c) for s, r, c in pairs if c.raises is None) and any(
+        "raised" not in s for s, _, c in pairs if c.raises is not None
+    )
+
+
+def refused_with_other_error(student: list, reference: list, cases: list[Case]) -> bool:
+    """Right on every valid input; refuses invalid input, but with another exception than the expected one."""
+    by_name = {c.name: c for c in cases}
+    if len(student) != len(reference):
+        return False
+    pairs = [(s, r, by_name[s["case"]]) for s, r in zip(student, reference)]
+    invalid = [(s, c) for s, _, c in pairs if c.raises is not None]
+    return (
+        bool(invalid)
+        and all(records_agree(s, r, c) for s, r, c in pairs if c.raises is None)
+        and all("raised" in s and s["raised"]["error_type"] != c.raises for s, c in invalid)
     )
 
 

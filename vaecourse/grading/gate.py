@@ -1,9 +1,11 @@
 """The mastery gate at the end of each exercise notebook: summarise the session's checks and record progress.
 
-A session is mastered when the learner earns at least ``MASTERY_THRESHOLD`` (80%) of its points.
-The gate reads the latest result of each exercise checked in this kernel
-(:func:`~vaecourse.grading.checker.latest_results`); an exercise never checked counts as not
-attempted.
+A session is mastered when the learner earns at least ``MASTERY_THRESHOLD`` (80%) of its points, or
+(the practice route) answers ``PRACTICE_STREAK`` (3) fresh practice variants in a row correctly at
+level medium or hard while holding at least ``PRACTICE_FLOOR`` (50%) of the points. The gate reads
+the latest result of each exercise checked in this kernel
+(:func:`~vaecourse.grading.checker.latest_results`) and the kernel's practice streak
+(:mod:`~vaecourse.grading.practice_log`); an exercise never checked counts as not attempted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from . import result as R
 from .checker import latest_results
 from .exercise import exercises_for_session
+from .practice_log import COUNTING_LEVELS, PRACTICE_FLOOR, PRACTICE_STREAK, practice_streak
 from .progress import record_session
 from .sections import SESSIONS, section_reference
 
@@ -31,14 +34,30 @@ class GateResult:
     results: tuple[R.CheckResult, ...] = field(default_factory=tuple)
     review: tuple[str, ...] = field(default_factory=tuple)
     summary: str = ""
+    practice_streak: int = 0
+    practice_needed: int = PRACTICE_STREAK
+    practice_floor: float = PRACTICE_FLOOR
 
     @property
     def fraction(self) -> float:
         return self.score / self.max_score if self.max_score else 0.0
 
     @property
-    def passed(self) -> bool:
+    def passed_by_points(self) -> bool:
         return self.fraction >= self.threshold - 1e-9
+
+    @property
+    def passed_by_practice(self) -> bool:
+        return self.practice_streak >= self.practice_needed and self.fraction >= self.practice_floor - 1e-9
+
+    @property
+    def passed(self) -> bool:
+        return self.passed_by_points or self.passed_by_practice
+
+    @property
+    def passed_by(self) -> str | None:
+        """``"points"``, ``"practice"`` or None (not passed)."""
+        return "points" if self.passed_by_points else "practice" if self.passed_by_practice else None
 
     def to_dict(self) -> dict:
         return {
@@ -47,6 +66,8 @@ class GateResult:
             "max_score": self.max_score,
             "threshold": self.threshold,
             "passed": self.passed,
+            "passed_by": self.passed_by,
+            "practice": {"streak": self.practice_streak, "needed": self.practice_needed, "floor": self.practice_floor},
             "review": list(self.review),
             "exercises": {
                 r.exercise_id: {"status": r.status, "score": r.score, "max_score": r.max_score, "mistake": r.mistake}
@@ -66,10 +87,14 @@ def _unchecked(exercise) -> R.CheckResult:
 
 
 def summarise(
-    session: str, results: dict[str, R.CheckResult] | None = None, threshold: float = MASTERY_THRESHOLD
+    session: str,
+    results: dict[str, R.CheckResult] | None = None,
+    threshold: float = MASTERY_THRESHOLD,
+    streak: int | None = None,
 ) -> GateResult:
-    """Build the gate's summary from ``results`` (default: this kernel's latest check of each exercise)."""
+    """Build the gate's summary from ``results`` and ``streak`` (default: this kernel's checks and practice)."""
     latest = latest_results() if results is None else results
+    streak = practice_streak(session) if streak is None else int(streak)
     exercises = exercises_for_session(session)
     rows = tuple(latest.get(e.id) or _unchecked(e) for e in exercises)
     score = round(sum(r.score for r in rows), 6)
@@ -85,14 +110,29 @@ def summarise(
     for row in rows:
         detail = f" ({row.mistake})" if row.mistake else ""
         lines.append(f"  {row.exercise_id:<28} {row.status + detail:<44} {row.score:g} / {row.max_score:g}")
-    gate = GateResult(session, score, max_score, threshold, rows, tuple(review))
-    lines += ["", f"Total: {score:g} / {max_score:g} points ({gate.fraction:.0%}); the gate needs {threshold:.0%}."]
-    if gate.passed:
+    gate = GateResult(session, score, max_score, threshold, rows, tuple(review), practice_streak=streak)
+    lines += [
+        "",
+        f"Total: {score:g} / {max_score:g} points ({gate.fraction:.0%}); the gate needs {threshold:.0%}.",
+        f"Practice: {streak} fresh variant{'s' if streak != 1 else ''} right in a row; {PRACTICE_STREAK} in a row "
+        f"({' or '.join(COUNTING_LEVELS)}) with at least {PRACTICE_FLOOR:.0%} of the points also pass "
+        f'(practise("{session}") draws one).',
+    ]
+    if gate.passed_by_points:
         lines.append(f"Gate passed: Session {info.number} mastered.")
+    elif gate.passed:
+        lines.append(
+            f"Gate passed through practice: Session {info.number} mastered. The sections below are still worth a look:"
+        )
+        lines += [f"  - {section_reference(label)}" for label in review]
     else:
+        if streak >= PRACTICE_STREAK:
+            lines.append(
+                f"Your practice streak is long enough; the practice route also needs {PRACTICE_FLOOR:.0%} of the points."
+            )
         lines.append("Not yet. Review these sections, fix the exercises above and run the checks and this gate again:")
         lines += [f"  - {section_reference(label)}" for label in review]
-    return GateResult(session, score, max_score, threshold, rows, tuple(review), "\n".join(lines))
+    return GateResult(session, score, max_score, threshold, rows, tuple(review), "\n".join(lines), streak)
 
 
 def gate(session: str, *, record: bool = True, quiet: bool = False) -> GateResult:

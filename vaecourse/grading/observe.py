@@ -28,17 +28,21 @@ class Case:
     Attributes:
         name: short id used in records, e.g. ``"fixed-1"``.
         kind: ``fixed`` (seeded, same every time), ``random`` (drawn from the check's seed),
-            ``stability`` (extreme but valid inputs), ``gradient`` or ``sampling``.
+            ``stability`` (extreme but valid inputs), ``gradient``, ``sampling`` or ``invalid``.
         args: positional arguments; tensors are cloned before every call.
         describe: learner-facing description without values, e.g. ``"a batch of 4 examples, 3 latent dims"``.
         grad_args: positions of the arguments that must receive gradients.
         repeat: call twice and record whether the two results are identical.
         summary: for ``sampling`` cases, maps the output to a few numbers (e.g. its mean and std).
         expected_summary / summary_atol: what those numbers should be, and the tolerance (from the
-            standard error), compared instead of the reference's own random output.
+            standard error; one number, or one per summary number), compared instead of the
+            reference's own random output.
         rtol / atol: tolerances for comparing values with the reference.
         rng_seed: if set, torch's global generator is seeded with it for the call (and restored
             afterwards), so a function that draws its own noise draws the same noise every time.
+        raises: for ``invalid`` cases (input the function must refuse, e.g. pixel values in
+            [0, 255] for a Bernoulli likelihood), the name of the exception expected, e.g.
+            ``"ValueError"``; the reference raises it, and so must the answer.
     """
 
     name: str
@@ -49,10 +53,11 @@ class Case:
     repeat: bool = False
     summary: Callable[[Any], Any] | None = None
     expected_summary: tuple[float, ...] | None = None
-    summary_atol: float = 0.0
+    summary_atol: float | tuple[float, ...] = 0.0
     rtol: float = 1e-4
     atol: float = 1e-5
     rng_seed: int | None = None
+    raises: str | None = None
 
 
 def _fresh(args: tuple) -> tuple:

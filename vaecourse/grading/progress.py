@@ -10,9 +10,15 @@ it so that they never touch a real learner's progress. Layout (version 1)::
                          "updated": "2025-01-01T12:00:00+00:00",
                          "exercises": {"gaussian_kl": {"status": "failed", "score": 0.0,
                                                        "max_score": 2.0, "mistake": "kl_missing_half"}},
-                         "review": ["s4-closed-form-kl"]}}}
+                         "review": ["s4-closed-form-kl"], "passed_by": null,
+                         "practice": {"streak": 1, "needed": 3, "floor": 0.5}}},
+     "practice": {"s4": {"streak": 1, "best_streak": 2, "answered": 4, "correct": 3, "needed": 3,
+                         "updated": "2025-01-01T12:05:00+00:00"}}}
 
-``mastered`` stays true once a gate has been passed; the other fields describe the latest attempt.
+``mastered`` stays true once a gate has been passed (``passed_by`` says how: ``"points"`` or
+``"practice"``); the other fields describe the latest attempt. ``practice`` is written after every
+checked practice variant (:mod:`vaecourse.practice`): the streak of the latest kernel and the best
+streak ever.
 """
 
 from __future__ import annotations
@@ -98,6 +104,32 @@ def record_session(session: str, summary: dict, path: Path | None = None) -> Pat
     return save_progress(progress, path)
 
 
+def record_practice(session: str, record: dict, path: Path | None = None) -> Path:
+    """Store a session's practice ``record`` (streak, best_streak, answered, correct, needed), keeping the best streak."""
+    if session not in SESSIONS:
+        raise ValueError(f"session must be one of {', '.join(SESSIONS)}, got {session!r}")
+    progress = load_progress(path)
+    practice = progress.setdefault("practice", {})
+    previous = practice.get(session, {})
+    practice[session] = {
+        **record,
+        "best_streak": max(int(record.get("best_streak", 0)), int(previous.get("best_streak", 0))),
+        "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    progress["version"] = VERSION
+    return save_progress(progress, path)
+
+
+def _practice_line(progress: dict, key: str) -> str | None:
+    entry = progress.get("practice", {}).get(key)
+    if not entry:
+        return None
+    return (
+        f"      practice: streak {entry.get('streak', 0)} of {entry.get('needed', '?')} needed, best {entry.get('best_streak', 0)} "
+        f"({entry.get('correct', 0)} of {entry.get('answered', 0)} variants right)"
+    )
+
+
 def session_status(entry: dict | None) -> str:
     """``mastered``, ``in progress`` or ``not started``."""
     if not entry:
@@ -114,7 +146,11 @@ def format_progress(progress: dict) -> str:
         score = ""
         if entry:
             score = f"latest {entry['score']:g}/{entry['max_score']:g} ({entry['fraction']:.0%}), best {entry['best_fraction']:.0%}"
-        lines.append(f"  Session {session.number}  {session.title:<30} {status:<12} {score}")
+        via = " (via practice)" if entry and entry.get("passed_by") == "practice" else ""
+        lines.append(f"  Session {session.number}  {session.title:<30} {status:<12} {score}{via}")
+        practice = _practice_line(progress, key)
+        if practice:
+            lines.append(practice)
         if entry and not entry.get("passed"):
             for label in entry.get("review", [])[:4]:
                 lines.append(f"      review {section_reference(label)}")

@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -192,6 +193,47 @@ def run_sandboxed(task: Callable[[], Any], timeout: float = DEFAULT_TIMEOUT_S) -
     """
     if timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
-    if fork_available():
-        return _run_forked(task, timeout)
-    return _run_in_thread(task, timeout)
+    replay = getattr(_hooks, "replay", None)
+    if replay is not None:
+        return replay
+    outcome = _run_forked(task, timeout) if fork_available() else _run_in_thread(task, timeout)
+    recorded = getattr(_hooks, "recorded", None)
+    if recorded is not None:
+        recorded.append(outcome)
+        if _hooks.stop:
+            raise OutcomeRecorded
+    return outcome
+
+
+# Hooks for the instructor grader (vaecourse.instructor): the answer runs in the student's kernel under
+# ``recording_outcomes``; the grader, which never runs student code, judges that plain-data outcome
+# with the same checker under ``replaying_outcome``.
+_hooks = threading.local()
+
+
+class OutcomeRecorded(Exception):
+    """Raised by :func:`run_sandboxed` under ``recording_outcomes(stop=True)`` once the outcome is recorded."""
+
+
+@contextmanager
+def recording_outcomes(stop: bool = False):
+    """Collect the outcome of every :func:`run_sandboxed` call made in this thread into the yielded list.
+
+    With ``stop``, the first recorded call raises :class:`OutcomeRecorded` (the caller needs no more).
+    """
+    previous = getattr(_hooks, "recorded", None), getattr(_hooks, "stop", False)
+    _hooks.recorded, _hooks.stop = [], stop
+    try:
+        yield _hooks.recorded
+    finally:
+        _hooks.recorded, _hooks.stop = previous
+
+
+@contextmanager
+def replaying_outcome(outcome: SandboxOutcome):
+    """Make :func:`run_sandboxed` calls in this thread return ``outcome`` instead of running their task."""
+    previous, _hooks.replay = getattr(_hooks, "replay", None), outcome
+    try:
+        yield
+    finally:
+        _hooks.replay = previous

@@ -26,3 +26,20 @@ def integer(g: torch.Generator, low: int, high: int, *, avoid: tuple[int, ...] =
 
 def bernoulli(g: torch.Generator, *shape: int, p: float = 0.5, dtype=torch.float32) -> torch.Tensor:
     return (torch.rand(*shape, generator=g, dtype=torch.float64) < p).to(dtype)
+
+
+def batch_and_dims(
+    g: torch.Generator, count: int, batch: tuple[int, int], dims: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """``count`` shapes ``(B, D)`` with ``B != D`` in each and no ``B`` or ``D`` repeated across them.
+
+    Scale mistakes hide where shapes coincide: a mean over D equals a division by B when B == D, and
+    every reduction over a dimension of size 1 is invisible. With distinct sizes across the cases,
+    only the mistake actually made agrees with the answer on all of them, so it can be named.
+    """
+    shapes: list[tuple[int, int]] = []
+    for _ in range(count):
+        b = integer(g, *batch, avoid=tuple(s[0] for s in shapes))
+        d = integer(g, *dims, avoid=(b, *(s[1] for s in shapes)))
+        shapes.append((b, d))
+    return shapes

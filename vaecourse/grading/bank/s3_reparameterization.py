@@ -17,9 +17,12 @@ _SAMPLING_STD = 3.0  # sigma of the eps=None case; chosen so that no catalogued 
 _SAMPLING_N = 2000 * 2
 
 
-def _moments(z: torch.Tensor) -> tuple[float, float]:
-    z = z.detach().double()
-    return float(z.mean()), float(z.std())
+def _moments(z: torch.Tensor) -> tuple[float, float, float]:
+    """Mean, standard deviation and excess kurtosis of the draws (0 for a normal, -1.2 for a uniform)."""
+    z = z.detach().double().flatten()
+    centred = z - z.mean()
+    kurtosis = centred.pow(4).mean() / centred.pow(2).mean().pow(2) - 3.0
+    return float(z.mean()), float(z.std()), float(kurtosis)
 
 
 def _reparam_cases(seed: int) -> list[Case]:
@@ -56,8 +59,10 @@ def _reparam_cases(seed: int) -> list[Case]:
         )
     mu = torch.ones(2000, 2)
     logvar = torch.full((2000, 2), 2 * math.log(_SAMPLING_STD))
-    # 5 standard errors of the mean (sigma / sqrt n) bound both moments: a false failure is ~1e-6 likely.
-    atol = 5 * _SAMPLING_STD / math.sqrt(_SAMPLING_N)
+    # 5 standard errors bound each statistic: sigma / sqrt(n) for the mean and (a little more than) the
+    # std, sqrt(24 / n) for a normal's excess kurtosis; a false failure is ~1e-6 likely for each. The
+    # kurtosis tells normal noise from uniform noise rescaled to the right mean and spread.
+    atol = (5 * _SAMPLING_STD / math.sqrt(_SAMPLING_N),) * 2 + (5 * math.sqrt(24 / _SAMPLING_N),)
     cases.append(
         Case(
             "sampling",
@@ -65,7 +70,7 @@ def _reparam_cases(seed: int) -> list[Case]:
             (mu, logvar),
             "a call without eps (4000 draws), which must draw standard-normal noise itself",
             summary=_moments,
-            expected_summary=(1.0, _SAMPLING_STD),
+            expected_summary=(1.0, _SAMPLING_STD, 0.0),
             summary_atol=atol,
             rng_seed=3003,
         )
@@ -75,6 +80,16 @@ def _reparam_cases(seed: int) -> list[Case]:
 
 def _noise(mu, logvar, eps):
     return torch.randn(torch.broadcast_shapes(mu.shape, logvar.shape)) if eps is None else eps
+
+
+def _uniform_noise(centred):
+    def reparameterize(mu, logvar, eps=None):
+        if eps is None:
+            eps = torch.rand(torch.broadcast_shapes(mu.shape, logvar.shape))  # U(0, 1): torch.rand, not randn
+            eps = (eps - 0.5) * math.sqrt(12.0) if centred else eps
+        return mu + torch.exp(0.5 * logvar) * eps
+
+    return reparameterize
 
 
 def _with_scale(scale):
@@ -132,6 +147,18 @@ REPARAM_MISTAKES = (
         "s3-why-sampling-blocks-gradients",
         variants=(_no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps)),
         predicate=gradient_cut,
+    ),
+    # torch.rand (uniform) for torch.randn (normal), one letter apart: graviraja/pytorch-sample-codes#3,
+    # acids-ircam/diffusion_models#8, dferendo/RecommendationSystem#3.
+    Mistake(
+        "reparam_uniform_noise",
+        "uniform noise (torch.rand) instead of standard-normal noise (torch.randn)",
+        "With eps given, your samples are right; without it, the noise you draw is not standard normal. Its "
+        "moments give it away: torch.rand / torch.rand_like draw U(0, 1) (mean 1/2, variance 1/12, and no tails: "
+        "excess kurtosis -1.2), so q is not the Gaussian the KL term assumes, even if you rescale it to mean 0 and "
+        "variance 1. Use torch.randn_like(mu): one letter, a different distribution.",
+        _REP,
+        variants=(_uniform_noise(centred=False), _uniform_noise(centred=True)),
     ),
     Mistake(
         "reparam_ignores_eps",

@@ -33,10 +33,18 @@ def _kl_cases(seed: int) -> list[Case]:
             (_draw.normal(g, 3, 4), _draw.uniform(g, 3, 4, low=0.3, high=2.0)),
             "a fixed batch of 3 examples with 4 latent dimensions, all variances above 1",
         ),
+        Case(
+            "fixed-single",
+            "fixed",
+            (_draw.normal(g, 1, 6), _draw.normal(g, 1, 6)),
+            "a batch of a single example (B = 1) with 6 latent dimensions",
+        ),
     ]
     g = _draw.generator(seed)
-    for k in (1, 2):
-        b, d = _draw.integer(g, 2, 7), _draw.integer(g, 3, 9)
+    # Distinct B and D in every case and across cases: a mean over D, a division by B and a mean over
+    # everything then differ somewhere, so the mistake made is the only one that matches (and is named).
+    shapes = _draw.batch_and_dims(g, 3, (2, 7), (3, 9))
+    for k, (b, d) in enumerate(shapes[:2], start=1):
         cases.append(
             Case(
                 f"random-{k}",
@@ -45,7 +53,7 @@ def _kl_cases(seed: int) -> list[Case]:
                 f"a random batch of {b} examples with {d} latent dimensions",
             )
         )
-    b, d = _draw.integer(g, 2, 6), _draw.integer(g, 3, 8)
+    b, d = shapes[2]
     args = (_draw.normal(g, b, d, dtype=torch.float64), _draw.normal(g, b, d, dtype=torch.float64))
     cases.append(
         Case(
@@ -126,6 +134,7 @@ KL_MISTAKES = (
         "s4-closed-form-kl",
         variants=(lambda mu, s: 0.5 * (s.exp() - s - 1).sum(-1),),
     ),
+    # Reported in public VAE code: keras-team/keras-io#270, maxhodak/keras-molecules#59, mkusner/grammarVAE#2.
     Mistake(
         "kl_mean_over_latent",
         "a mean over latent dimensions instead of a sum",
@@ -141,6 +150,25 @@ KL_MISTAKES = (
         "already averages (or sums) over the batch cannot be reused for per-example diagnostics such as the ELBO of one image.",
         "s4-reductions",
         variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(-1).mean(), lambda mu, s: 0.5 * _per_dim(mu, s).sum()),
+    ),
+    # A mean over batch and latent dims at once: keras-team/keras-io#270 (tf.reduce_mean), podgorskiy/VAE#1.
+    Mistake(
+        "kl_mean_over_everything",
+        "a mean over the batch and the latent dimensions together",
+        "torch.mean over the whole (B, D) array divides the summed KL by B * D: it averages away the batch and "
+        "shrinks the KL by the latent size. Sum over the latent dimension (dim=-1) only; the batch mean "
+        "happens once, in the loss. (A classic of published VAE code.)",
+        "s4-reductions",
+        variants=(lambda mu, s: 0.5 * _per_dim(mu, s).mean(),),
+    ),
+    # Dividing by a constant that is not the latent size: pytorch/examples#290 (KLD /= batch_size * 784).
+    Mistake(
+        "kl_divided_by_batch_size",
+        "each example's KL divided by the batch size",
+        "One example's KL does not depend on how many examples share its batch: dividing it by B makes the same "
+        "image's KL change with the batch size. The 1/B belongs to the batch mean, taken once in the loss.",
+        "s4-reductions",
+        variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(-1) / mu.shape[0],),
     ),
     Mistake(
         "kl_no_reduction",

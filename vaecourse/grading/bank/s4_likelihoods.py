@@ -9,7 +9,16 @@ import torch.nn.functional as F
 
 from ...likelihoods import bernoulli_log_likelihood as _bernoulli_log_likelihood
 from ...likelihoods import gaussian_log_likelihood
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register, unstable_only
+from ..exercise import (
+    ChoiceExercise,
+    FunctionExercise,
+    Mistake,
+    ValueExercise,
+    accepts_invalid_input,
+    refused_with_other_error,
+    register,
+    unstable_only,
+)
 from ..observe import Case
 from . import _draw
 
@@ -48,16 +57,37 @@ def _bernoulli_cases(seed: int) -> list[Case]:
             atol=1e-3,
         )
     )
-    g = _draw.generator(seed)
-    b, d = _draw.integer(g, 2, 6), _draw.integer(g, 3, 12)
+    # Data outside [0, 1] must be refused: raw 0-255 intensities (pytorch/pytorch#36647, a VAE fed
+    # un-normalised MNIST) and data normalised to [-1, 1] (wohlert/semi-supervised-pytorch#9: NaN
+    # until the pixels were rescaled). A Bernoulli likelihood of such values is meaningless.
     cases.append(
         Case(
-            "random-1",
-            "random",
-            (_draw.normal(g, b, d, scale=3.0), _draw.bernoulli(g, b, d)),
-            f"a random batch of {b} binary images with {d} pixels",
+            "invalid-0-255",
+            "invalid",
+            (_draw.normal(g, 3, 5, scale=2.0), _draw.uniform(g, 3, 5, high=255.0).round()),
+            "3 images whose pixels are raw intensities from 0 to 255 (not rescaled to [0, 1])",
+            raises="ValueError",
         )
     )
+    cases.append(
+        Case(
+            "invalid-minus-one",
+            "invalid",
+            (_draw.normal(g, 2, 4, scale=2.0), _draw.uniform(g, 2, 4, low=-1.0, high=1.0)),
+            "2 images normalised to [-1, 1] (some pixels negative)",
+            raises="ValueError",
+        )
+    )
+    g = _draw.generator(seed)
+    for k, (b, d) in enumerate(_draw.batch_and_dims(g, 2, (2, 6), (3, 12)), start=1):
+        cases.append(
+            Case(
+                f"random-{k}",
+                "random",
+                (_draw.normal(g, b, d, scale=3.0), _draw.bernoulli(g, b, d)),
+                f"a random batch of {b} binary images with {d} pixels",
+            )
+        )
     return cases
 
 
@@ -66,8 +96,14 @@ def _naive_bernoulli(logits, x):
     return (x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum(-1)
 
 
+def _asserting_bernoulli(logits, x):
+    assert ((x >= 0) & (x <= 1)).all(), "x must be in [0, 1]"
+    return (x * logits - F.softplus(logits)).sum(-1)
+
+
 _LIK = "s4-likelihoods"
 BERNOULLI_MISTAKES = (
+    # NaN from log(0) at saturated sigmoids: hwalsuklee/tensorflow-mnist-VAE#4, huggingface/candle#2561.
     Mistake(
         "bernoulli_unstable_log_sigmoid",
         "log of a sigmoid: overflows for large logits",
@@ -83,6 +119,30 @@ BERNOULLI_MISTAKES = (
         ),
         predicate=unstable_only,
         credit=0.5,
+    ),
+    Mistake(
+        "bernoulli_accepts_invalid_data",
+        "data outside [0, 1] accepted without an error",
+        "Right on valid data, but your function returned numbers for pixels outside [0, 1] (raw 0-255 intensities, "
+        "or data normalised to [-1, 1]). A Bernoulli log-likelihood of such values is meaningless: x log p + "
+        "(1 - x) log(1 - p) can even be positive, so the loss goes negative and training quietly optimises "
+        "nonsense, a bug that public VAE code has shipped. Check the range at the boundary and raise a ValueError "
+        "naming x, the range found and the fix (rescale to [0, 1], or use a Gaussian likelihood).",
+        _LIK,
+        variants=(lambda l, x: (x * l - F.softplus(l)).sum(-1),),
+        predicate=accepts_invalid_input,
+        credit=0.5,
+    ),
+    Mistake(
+        "bernoulli_error_not_valueerror",
+        "invalid data refused with the wrong kind of error",
+        "Your function refuses pixels outside [0, 1], but not with a ValueError. An `assert` vanishes under "
+        "`python -O` (and its AssertionError says nothing about which argument is wrong); bad values of an "
+        "argument are a ValueError, with a message naming x, the range found and what is expected.",
+        _LIK,
+        variants=(_asserting_bernoulli,),
+        predicate=refused_with_other_error,
+        credit=0.75,
     ),
     Mistake(
         "bernoulli_logits_as_probabilities",
@@ -116,6 +176,14 @@ BERNOULLI_MISTAKES = (
         "log p(x|z) of an image is the sum of its pixels' log-probabilities (they are independent given z). A mean divides it by the number of pixels, which silently reweights the KL (like a beta of D).",
         "s4-reductions",
         variants=(lambda l, x: (x * l - F.softplus(l)).mean(-1),),
+    ),
+    Mistake(
+        "bernoulli_divided_by_batch_size",
+        "each example's log-likelihood divided by the batch size",
+        "One image's log-likelihood does not depend on its batch: dividing by B (a normalisation that belongs to "
+        "the batch mean in the loss) changes it with the batch size. Sum over the pixels and stop there.",
+        "s4-reductions",
+        variants=(lambda l, x: (x * l - F.softplus(l)).sum(-1) / l.shape[0],),
     ),
     Mistake(
         "bernoulli_no_sum",

@@ -1,0 +1,127 @@
+"""Session 5 exercise: the bound an evaluation loop reports for a model trained with a KL weight (beta or annealing)."""
+
+from __future__ import annotations
+
+import torch
+
+from ...bounds import ElboTerms
+from ..exercise import FunctionExercise, Mistake, register
+from ..observe import Case
+from . import _draw
+
+# --- evaluation_elbo ----------------------------------------------------------------------------
+
+
+def _evaluation_elbo_reference(recon, kl, beta):
+    return ElboTerms(recon, kl, beta).elbo  # (B,): recon - kl, whatever beta training used
+
+
+def _terms(g, b, dtype=torch.float32):
+    recon = _draw.normal(g, b, scale=6.0, dtype=dtype) - 90.0  # (B,) log p(x|z) of 64-pixel images
+    kl = _draw.uniform(g, b, low=2.0, high=25.0, dtype=dtype)  # (B,) always positive
+    return recon, kl
+
+
+def _evaluation_cases(seed: int) -> list[Case]:
+    g = _draw.generator(5101)
+    cases = [
+        Case("fixed-beta4", "fixed", (*_terms(g, 4), 4.0), "a beta-VAE (beta = 4), a batch of 4 examples"),
+        Case(
+            "fixed-warmup",
+            "fixed",
+            (*_terms(g, 3), 0.25),
+            "KL annealing a quarter of the way through warm-up (weight 0.25), a batch of 3",
+        ),
+        Case("fixed-beta1", "fixed", (*_terms(g, 5), 1.0), "a plain VAE (beta = 1), a batch of 5"),
+        Case("fixed-single", "fixed", (*_terms(g, 1), 2.0), "a single example (B = 1) with beta = 2"),
+    ]
+    g = _draw.generator(seed)
+    b1 = _draw.integer(g, 2, 9)
+    b2 = _draw.integer(g, 2, 9, avoid=(b1,))
+    weight = round(float(_draw.uniform(g, 1, low=0.05, high=0.95)), 3)
+    beta = round(float(_draw.uniform(g, 1, low=1.5, high=10.0)), 2)
+    cases += [
+        Case("random-anneal", "random", (*_terms(g, b1), weight), f"annealing weight {weight}, a batch of {b1}"),
+        Case(
+            "random-float64",
+            "random",
+            (*_terms(g, b2, dtype=torch.float64), beta),
+            f"a float64 batch of {b2} from a beta-VAE with beta = {beta}",
+            rtol=1e-8,
+            atol=1e-9,
+        ),
+    ]
+    return cases
+
+
+_EVAL = "s5-evaluation"
+# Reports: jxhe/vae-lagging-encoder#9 (beta-VAE and annealed VAEs are evaluated with beta = 1),
+# jaanaltosaar/variational-autoencoder#22 (with beta < 1 the objective is no longer a bound on the evidence).
+EVALUATION_MISTAKES = (
+    Mistake(
+        "eval_bound_includes_beta",
+        "the KL weight (beta or the annealing weight) kept in the reported bound",
+        "Your function returns recon - beta * KL, the objective training maximised. The bound on log p(x) is a "
+        "property of the model and q, not of how they were trained: it is recon - KL, with weight 1. With beta < 1 "
+        "(a warm-up weight) the weighted value can even exceed log p(x); with beta > 1 it understates it, so models "
+        "trained with different betas cannot be compared on it.",
+        _EVAL,
+        variants=(lambda r, k, beta: r - beta * k,),
+    ),
+    Mistake(
+        "eval_reports_training_loss",
+        "the training loss reported instead of the bound",
+        "Your values are minus the training objective, -(recon - beta * KL): a loss to minimise, with the training "
+        "weight still in it. Report the ELBO itself, recon - KL.",
+        _EVAL,
+        variants=(lambda r, k, beta: beta * k - r,),
+    ),
+    Mistake(
+        "eval_elbo_negated",
+        "minus the ELBO (a loss) instead of the ELBO",
+        "Your values are KL - recon, the negative ELBO. Report the bound itself (negative numbers for these images).",
+        _EVAL,
+        variants=(lambda r, k, beta: k - r,),
+    ),
+    Mistake(
+        "eval_kl_added",
+        "the KL added instead of subtracted",
+        "ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)): the KL is a penalty.",
+        "s2-elbo-decomposition",
+        variants=(lambda r, k, beta: r + k, lambda r, k, beta: r + beta * k),
+    ),
+    Mistake(
+        "eval_batch_mean",
+        "one number for the batch instead of one bound per example",
+        "Return the bound of each example, shape (B,): per-example values serve anomaly scores and error bars; the "
+        "average over a data set is taken by the caller.",
+        "s4-reductions",
+        variants=(lambda r, k, beta: (r - k).mean(), lambda r, k, beta: (r - k).sum()),
+    ),
+    Mistake(
+        "eval_divided_by_batch_size",
+        "each example's bound divided by the batch size",
+        "An example's ELBO does not depend on the batch it is evaluated in; dividing by B makes it change with the batch size.",
+        "s4-reductions",
+        variants=(lambda r, k, beta: (r - k) / r.shape[0],),
+    ),
+)
+
+register(
+    FunctionExercise(
+        id="evaluation_elbo",
+        session="s5",
+        title="the bound an evaluation loop reports",
+        section=_EVAL,
+        reference=_evaluation_elbo_reference,
+        make_cases=_evaluation_cases,
+        params=("recon", "kl", "beta"),
+        returns="a tensor of shape (B,)",
+        mistakes=EVALUATION_MISTAKES,
+        hints=(
+            "Training maximised recon - beta * kl. Is that a lower bound on log p(x) when beta != 1?",
+            "The ELBO is recon - kl for every model, whatever weight training used: beta is passed only because "
+            "evaluation code receives the training configuration.",
+        ),
+    ),
+)

@@ -1,0 +1,195 @@
+r"""Practice skills of session 6: the free-bits KL term and the KL-annealing weight.
+
+.. math:: \mathrm{KL}_{\text{free}} = \sum_j \max\big(\lambda, \overline{\mathrm{KL}}_j\big), \qquad
+          w_t = \min\Big(1, \frac{t}{T}\Big) \ \text{(linear)}, \qquad w_t = \min\Big(1, \frac{t \bmod C}{rC}\Big) \ \text{(cyclical)}
+"""
+
+from __future__ import annotations
+
+
+import random
+
+import torch
+
+from ..train import cyclical_kl_weight, kl_annealing_weight
+from ._draws import grid
+from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
+
+# --- free bits (s6) -------------------------------------------------------------------------------
+
+_FREE_LEVELS = {
+    "easy": {"dims": Range(3, 3), "examples": Range(1, 1), "floor": OneOf((0.1, 0.25, 0.5))},
+    "medium": {"dims": Range(4, 5), "examples": Range(1, 1), "floor": OneOf((0.1, 0.2, 0.25, 0.3, 0.5))},
+    "hard": {"dims": Range(3, 4), "examples": Range(2, 3), "floor": OneOf((0.1, 0.2, 0.25, 0.3, 0.5))},
+}
+
+
+def _draw_free(rng: random.Random, level: str) -> dict:
+    d = {"easy": 3, "medium": rng.randint(4, 5), "hard": rng.randint(3, 4)}[level]
+    b = rng.randint(2, 3) if level == "hard" else 1
+    floor = rng.choice(tuple(_FREE_LEVELS[level]["floor"].values))
+    return {"kl": [[grid(rng, 0, 1.5, 0.01) for _ in range(d)] for _ in range(b)], "floor": floor}
+
+
+def _solve_free(inputs: dict, level: str) -> Problem:
+    kl = torch.tensor(inputs["kl"], dtype=torch.float64)  # (B, D)
+    floor = inputs["floor"]
+    per_dim = kl.mean(dim=0)  # (D,): the batch mean comes first, then the floor per dimension
+    value = float(per_dim.clamp(min=floor).sum())
+    b, d = kl.shape
+    if b == 1:
+        data = f"the per-dimension KLs KL_j = {fmt_seq(inputs['kl'][0])}"
+    else:
+        data = "per-example, per-dimension KLs (one row per example) " + "; ".join(fmt_seq(row) for row in inputs["kl"])
+    prompt = (
+        f"A batch gives {data} in nats, over {d} latent dimensions. With free bits lambda = {fmt(floor)} nats per dimension, "
+        "compute the KL term the loss uses: sum_j max(lambda, KL_j), KL_j being the batch-mean KL of dimension j."
+    )
+    mean_line = f"Batch mean per dimension: {fmt_seq(per_dim.tolist())}.\n" if b > 1 else ""
+    clamped = per_dim.clamp(min=floor)
+    worked = (
+        f"{mean_line}Floor each dimension at lambda = {fmt(floor)}: {fmt_seq(clamped.tolist())}.\n"
+        f"Sum: {fmt(value)} (dimensions below the floor cost lambda and get no gradient: the encoder may use them for free)."
+    )
+    sec = "s6-free-bits"
+    mistakes = [
+        (
+            "free_on_total",
+            "the floor applied to the total KL",
+            "Free bits floor each dimension's KL, so that a few used dimensions cannot pay for the rest.",
+            sec,
+            (max(floor, float(per_dim.sum())),),
+        ),
+        (
+            "free_min_for_max",
+            "min instead of max",
+            "max(lambda, KL_j) keeps the larger: the KL never counts below lambda.",
+            sec,
+            (float(per_dim.clamp(max=floor).sum()),),
+        ),
+        (
+            "free_hinge",
+            "max(0, KL_j - lambda) instead of max(lambda, KL_j)",
+            "The floor replaces a small KL by lambda; it does not subtract lambda.",
+            sec,
+            (float((per_dim - floor).clamp(min=0).sum()),),
+        ),
+    ]
+    if b > 1:
+        mistakes.append(
+            (
+                "free_per_example",
+                "the floor applied per example before the batch mean",
+                "The floor acts on the batch-mean KL of each dimension: average over the batch first.",
+                sec,
+                (float(kl.clamp(min=floor).sum(-1).mean()),),
+            )
+        )
+    features = {"dims": d, "examples": b, "floor": floor}
+    return Problem(prompt, (value,), "a number", worked, features, tuple(mistakes))
+
+
+# --- the KL-annealing weight (s6) -----------------------------------------------------------------
+
+_ANNEAL_LEVELS = {
+    "easy": {"schedule": OneOf(("linear",)), "past_warmup": OneOf((False,))},
+    "medium": {"schedule": OneOf(("linear",)), "past_warmup": OneOf((False, True))},
+    "hard": {"schedule": OneOf(("cyclical",)), "past_warmup": OneOf((False, True))},
+}
+
+
+def _draw_anneal(rng: random.Random, level: str) -> dict:
+    inputs = {"recon": grid(rng, -140, -60, 0.5), "kl": grid(rng, 2, 30, 0.5)}
+    if level == "hard":
+        cycle = rng.choice((1000, 2000, 4000))
+        return inputs | {
+            "cycle": cycle,
+            "ramp": rng.choice((0.25, 0.5, 0.75)),
+            "step": rng.randint(1, 39) * cycle // 10,
+        }
+    warmup = rng.choice((1000, 2000, 5000, 10000))
+    return inputs | {"warmup": warmup, "step": rng.randint(1, 9 if level == "easy" else 19) * warmup // 10}
+
+
+def _solve_anneal(inputs: dict, level: str) -> Problem:
+    t, recon, kl = inputs["step"], inputs["recon"], inputs["kl"]
+    if "cycle" in inputs:
+        c, r = inputs["cycle"], inputs["ramp"]
+        weight = cyclical_kl_weight(t, c, r)
+        schedule = f"cyclical annealing: cycles of C = {c} steps, the weight rising linearly over the first r = {fmt(r)} of each cycle, then 1"
+        worked = f"w_t = min(1, (t mod C) / (r C)) = min(1, ({t} mod {c}) / {fmt(r * c)}) = min(1, {t % c} / {fmt(r * c)}) = {fmt(weight)}."
+        wrong = {
+            "anneal_ramp_over_cycle": (
+                "the ramp stretched over the whole cycle",
+                "The weight reaches 1 after r C steps, not C.",
+                (t % c) / c,
+            )
+        }
+        if t >= c:  # in the first cycle the modulo changes nothing
+            wrong["anneal_no_modulo"] = (
+                "the cycle ignored (no t mod C)",
+                "Each cycle restarts the ramp: use t mod C.",
+                min(1.0, t / (r * c)),
+            )
+        if (t % c) > r * c:
+            wrong["anneal_not_clipped"] = (
+                "the ramp not clipped at 1",
+                "After the ramp the weight holds at 1 until the cycle ends.",
+                (t % c) / (r * c),
+            )
+        past = (t % c) >= r * c
+    else:
+        w = inputs["warmup"]
+        weight = kl_annealing_weight(t, w)
+        schedule = f"linear warm-up over T = {w} steps"
+        worked = f"w_t = min(1, t / T) = min(1, {t} / {w}) = {fmt(weight)}."
+        wrong = {
+            "anneal_integer_division": (
+                "integer division t // T",
+                "t // T is 0 throughout the warm-up: divide as floats.",
+                float(t // w),
+            ),
+            "anneal_reversed": (
+                "the weight falling from 1 to 0",
+                "The KL weight rises from 0 to 1 during warm-up.",
+                max(0.0, 1 - t / w),
+            ),
+        }
+        if t > w:
+            wrong["anneal_not_clipped"] = ("t / T not clipped at 1", "After the warm-up the weight stays 1.", t / w)
+        past = t >= w
+    objective = recon - weight * kl
+    prompt = (
+        f"Training uses {schedule}. At step t = {t}, an example has reconstruction term {fmt(recon)} and KL {fmt(kl)}. "
+        "Give the KL weight w_t and the annealed objective recon - w_t * KL."
+    )
+    worked += f"\nObjective = {fmt(recon)} - {fmt(weight)} * {fmt(kl)} = {fmt(objective)}."
+    mistakes = tuple(
+        (name, title, text, "s6-kl-annealing", (v, recon - v * kl)) for name, (title, text, v) in wrong.items()
+    )
+    features = {"schedule": "cyclical" if "cycle" in inputs else "linear", "past_warmup": bool(past)}
+    return Problem(prompt, (weight, objective), "a pair (w_t, objective)", worked, features, mistakes)
+
+
+register_skill(
+    Skill(
+        "free_bits",
+        "s6",
+        "the free-bits KL term",
+        "s6-free-bits",
+        _FREE_LEVELS,
+        _draw_free,
+        _solve_free,
+        ("Average each dimension's KL over the batch, floor it at lambda, then sum over dimensions.",),
+    ),
+    Skill(
+        "kl_annealing",
+        "s6",
+        "the KL-annealing weight and objective",
+        "s6-kl-annealing",
+        _ANNEAL_LEVELS,
+        _draw_anneal,
+        _solve_anneal,
+        ("Linear warm-up: w_t = min(1, t / T); cyclical: the same ramp restarted every C steps.",),
+    ),
+)
