@@ -10,7 +10,7 @@ from . import __version__
 
 # Each entry names a module with ``add_parser(subparsers)``; its parser sets ``func(args) -> int``.
 # Modules are imported lazily by name so that a command's heavy imports cost nothing to the others.
-COMMAND_MODULES: list[str] = ["vaecourse.grading.progress", "vaecourse.train_cli"]
+COMMAND_MODULES: list[str] = ["vaecourse.grading.progress", "vaecourse.train_cli", "vaecourse.instructor.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

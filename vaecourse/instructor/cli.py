@@ -1,0 +1,97 @@
+"""The instructor commands ``vaecourse assign`` and ``vaecourse grade`` (argument parsing and progress output)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .execute import Limits
+
+
+def _assign(args) -> int:
+    from .assign import assign
+
+    try:
+        manifest = assign(args.sessions, args.out, root=args.root, cell_timeout=args.cell_timeout)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for entry in manifest["sessions"]:
+        print(f"wrote {args.out}/{entry['notebook']} ({len(entry['exercises'])} exercises, {entry['points']:g} points)")
+    print(f"wrote {args.out}/README.md and {args.out}/manifest.json ({manifest['total_points']:g} points in all)")
+    return 0
+
+
+def _progress(student: str, record: dict, done: int, total: int) -> None:
+    print(f"[{done}/{total}] {student}: {record['status']}, {record['score']:g} / {record['max_score']:g}"
+          f" ({record['seconds']:.1f} s)", flush=True)
+
+
+def _grade(args) -> int:
+    from .grade import grade_class
+    from .merge import merge
+    from .submissions import parse_shard
+
+    try:
+        if args.merge:
+            summary = merge(args.merge, args.out, deadline=args.deadline)
+            print(f"merged {len(args.merge)} folders: {len(summary['graded'])} students -> {args.out}/grades.csv")
+            for key in ("duplicates", "missing_shards", "missing_students"):
+                if summary[key]:
+                    print(f"{key.replace('_', ' ')}: {', '.join(summary[key])}", file=sys.stderr)
+            return 1 if summary["missing_shards"] or summary["missing_students"] else 0
+        if args.submissions is None:
+            print("error: give SUBMISSIONS_DIR (or --merge DIR...)", file=sys.stderr)
+            return 2
+        limits = Limits(
+            cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, check_timeout=args.check_timeout,
+            output_chars=args.output_limit, memory_bytes=args.memory_limit * 2**20,
+            require_confinement=args.require_confinement,
+        )
+        summary = grade_class(args.submissions, args.out, manifest=args.manifest, workers=args.workers, limits=limits,
+                              seed=args.seed, shard=parse_shard(args.shard), deadline=args.deadline,
+                              on_progress=_progress)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    confinement = summary["confinement"] or {}
+    if summary["ran"] and not confinement.get("landlock_abi"):
+        print("warning: Landlock is unavailable here; notebooks ran with resource limits only "
+              "(see the instructors' page: run the grader as a separate user or in a container)", file=sys.stderr)
+    print(f"graded {len(summary['graded'])} submissions ({summary['ran']} run, {summary['reused']} reused) "
+          f"in {summary['seconds']:.1f} s -> {args.out}/grades.csv")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    """Register ``assign`` and ``grade``."""
+    defaults = Limits()
+    assign = subparsers.add_parser("assign", help="write the student notebooks, README and manifest of sessions")
+    assign.add_argument("sessions", nargs="+", metavar="SESSION", help="session keys, e.g. s1 s4")
+    assign.add_argument("--out", required=True, help="the assignment folder to write")
+    assign.add_argument("--root", default=None, help="the course repository (default: where vaecourse is installed from)")
+    assign.add_argument("--cell-timeout", type=float, default=None, help="state this per-cell limit in the README")
+    assign.set_defaults(func=_assign)
+
+    grade = subparsers.add_parser("grade", help="grade a class of submissions (or --merge shards' results)")
+    grade.add_argument("submissions", nargs="?", metavar="SUBMISSIONS_DIR", help="one folder or notebook per student")
+    grade.add_argument("--out", required=True, help="output folder: grades.csv, feedback/, results/")
+    grade.add_argument("--manifest", default=None,
+                       help="the assignment's manifest.json (default: SUBMISSIONS_DIR/manifest.json)")
+    grade.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: CPU cores)")
+    grade.add_argument("--cell-timeout", type=float, default=defaults.cell_timeout,
+                       help="seconds per cell (default %(default)s)")
+    grade.add_argument("--notebook-timeout", type=float, default=defaults.notebook_timeout,
+                       help="seconds for all cells of a notebook (default %(default)s)")
+    grade.add_argument("--check-timeout", type=float, default=defaults.check_timeout,
+                       help="seconds each answer may run when collected (default %(default)s)")
+    grade.add_argument("--output-limit", type=int, default=defaults.output_chars, help="output characters kept per notebook")
+    grade.add_argument("--memory-limit", type=int, default=defaults.memory_bytes // 2**20,
+                       help="MiB of address space per kernel")
+    grade.add_argument("--require-confinement", action="store_true", help="refuse to run notebooks without Landlock")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="the checker's seed (default: VAECOURSE_CHECK_SEED or from the manifest)")
+    grade.add_argument("--shard", default="1/1", help="grade every N-th submission starting at the I-th: I/N (1-based)")
+    grade.add_argument("--deadline", default=None, help="ISO 8601 time; later submissions are marked late")
+    grade.add_argument("--merge", nargs="+", default=None, metavar="DIR", help="merge these shard output folders into --out")
+    grade.set_defaults(func=_grade)

@@ -1,0 +1,96 @@
+"""The gradebook ``grades.csv``: one row per student from the grading records, and the lateness rule.
+
+Columns: ``student``; one column per exercise id with the points earned; ``total``, ``max``,
+``percent``, ``mastered`` (``yes`` when ``total / max`` reaches the mastery threshold);
+``mistakes`` (``exercise:mistake_name`` for every catalogued mistake recognised); ``status``;
+``late`` (``yes``/``no``, empty without a deadline); ``submitted_at`` (UTC); ``problems`` (what went
+wrong with the files or the run); ``flags`` (code worth a look by hand).
+
+Status, most severe first: ``grader_error`` (a fault of the grader, retried on the next run),
+``malformed`` (a notebook missing, not a notebook, invalid JSON, no code cells), ``crashed`` (the
+kernel died or would not start), ``timeout`` (a cell or the notebook hit its time limit),
+``not_attempted`` (no exercise attempted), ``missing_answers`` (an answer name is not defined:
+renamed or deleted), ``cell_error`` (a cell raised; the rest still ran and was graded), ``ok``.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .manifest import exercise_columns
+
+SUMMARY_COLUMNS = ("total", "max", "percent", "mastered", "mistakes", "status", "late", "submitted_at", "problems", "flags")
+
+
+def columns(manifest: dict) -> list[str]:
+    """The CSV header for ``manifest``."""
+    return ["student", *(e["id"] for e in exercise_columns(manifest)), *SUMMARY_COLUMNS]
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time; without a zone it is taken as this computer's local time."""
+    if not text:
+        return None
+    stamp = datetime.fromisoformat(str(text))
+    return stamp if stamp.tzinfo else stamp.astimezone()
+
+
+def is_late(record: dict, deadline: datetime | None) -> str:
+    """``yes``/``no`` against ``deadline``, or ``""`` when there is none (or no submission time)."""
+    submitted = parse_time(record.get("submitted_at"))
+    if deadline is None or submitted is None:
+        return ""
+    return "yes" if submitted > deadline else "no"
+
+
+def _cell(text: str) -> str:
+    """One line, and never a spreadsheet formula (text could come from a student's files)."""
+    text = " ".join(str(text).split())
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def row(record: dict, manifest: dict, deadline: datetime | None = None) -> dict[str, str]:
+    """The CSV row of one student's record."""
+    by_id = {r["exercise_id"]: r for r in record["results"]}
+    total, maximum = record["score"], record["max_score"]
+    fraction = total / maximum if maximum else 0.0
+    out = {"student": _cell(record["student"])}
+    for exercise in exercise_columns(manifest):
+        result = by_id.get(exercise["id"])
+        out[exercise["id"]] = f"{result['score']:g}" if result else "0"
+    submitted = parse_time(record.get("submitted_at"))
+    out.update({
+        "total": f"{total:g}",
+        "max": f"{maximum:g}",
+        "percent": f"{100 * fraction:.1f}",
+        "mastered": "yes" if fraction >= manifest["mastery_threshold"] - 1e-9 else "no",
+        "mistakes": _cell("; ".join(f"{r['exercise_id']}:{r['mistake']}" for r in record["results"] if r.get("mistake"))),
+        "status": record["status"],
+        "late": is_late(record, deadline),
+        "submitted_at": submitted.astimezone(timezone.utc).isoformat(timespec="seconds") if submitted else "",
+        "problems": _cell("; ".join(record.get("problems", []))),
+        "flags": _cell("; ".join(record.get("flags", []))),
+    })
+    return out
+
+
+def write_csv(path: str | Path, records: list[dict], manifest: dict, deadline: datetime | None = None) -> Path:
+    """Write ``grades.csv`` with one row per record, sorted by student id."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns(manifest))
+        writer.writeheader()
+        for record in sorted(records, key=lambda r: r["student"]):
+            writer.writerow(row(record, manifest, deadline))
+    partial.replace(path)
+    return path
+
+
+def read_csv(path: str | Path) -> list[dict[str, str]]:
+    """The rows of a ``grades.csv`` (for checks and merges)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
