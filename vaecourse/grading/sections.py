@@ -87,6 +87,19 @@ SECTION_TOPICS: dict[str, str] = {
 }
 
 
+# Sessions whose material spans two pages: labels that live on a page other than the session's first.
+SECTION_PAGES: dict[str, str] = {
+    "s5-evaluation": "book/s5_practice/iwae",
+    "s5-iwae": "book/s5_practice/iwae",
+    "s6-beta-vae": "book/s6_collapse/beta_vae",
+}
+
+
+def section_page(label: str) -> str:
+    """The book page (without suffix, relative to the site root) that holds the section ``label``."""
+    return SECTION_PAGES.get(label) or session_of_label(label).page
+
+
 def session_of_label(label: str) -> Session:
     """The session whose page holds ``label`` (labels start with the session key, e.g. ``s4-``)."""
     if label not in SECTION_TOPICS:
@@ -100,7 +113,7 @@ def section_url(label: str) -> str:
     Jupyter Book 1.x gives each labelled heading an HTML anchor equal to the label. With the
     environment variable ``VAECOURSE_BOOK_URL`` set, the link is absolute.
     """
-    url = f"{session_of_label(label).page}.html#{label}"
+    url = f"{section_page(label)}.html#{label}"
     base = os.environ.get(BOOK_URL_ENV, "").strip()
     return f"{base.rstrip('/')}/{url}" if base else url
 
