@@ -7,7 +7,13 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._validation import require_broadcastable, require_finite, require_positive_int, require_tensor
+from ._validation import (
+    require_broadcastable,
+    require_finite,
+    require_positive_int,
+    require_tensor,
+    value_checks_enabled,
+)
 
 
 def _sum_event_dims(values: torch.Tensor, event_dims: int) -> torch.Tensor:
@@ -48,7 +54,7 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor, event_dims: 
     require_broadcastable(logits=logits, x=x)
     require_finite("logits", logits)
     require_finite("x", x)
-    if bool(((x < 0) | (x > 1)).any()):
+    if value_checks_enabled() and bool(((x < 0) | (x > 1)).any()):
         raise ValueError(
             f"x (shape {tuple(x.shape)}) must lie in [0, 1] for a Bernoulli likelihood, "
             f"found values from {x.min().item():.4g} to {x.max().item():.4g}; "
