@@ -15,6 +15,10 @@ settings.load_profile("course")
 os.environ.setdefault("VAECOURSE_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "vaecourse-test-data"))
 
 
+# xdist runs two workers on two cores: one intra-op thread each avoids oversubscription.
+torch.set_num_threads(1)
+
+
 @pytest.fixture
 def generator():
     return torch.Generator().manual_seed(1234)

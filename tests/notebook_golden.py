@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -98,6 +99,9 @@ def prepare(out_dir: Path, root: Path = ROOT, golden_dir: Path = GOLDEN_DIR) -> 
 def update(pages: list[Path], root: Path = ROOT, golden_dir: Path = GOLDEN_DIR, timeout: int = 300) -> list[Path]:
     """Execute each page and store the text outputs of its checked cells."""
     from nbclient import NotebookClient
+
+    # nbval runs with one thread per kernel (Makefile): store outputs under the same arithmetic.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     written = []
     for page in pages:

@@ -1,5 +1,7 @@
 """vaecourse: the tested companion library of the Variational Autoencoders course."""
 
+from .amortization import LinearEncoder, fit_variational_parameters, inference_gaps
+from .autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
 from .bounds import (
     ElboTerms,
     elbo_estimate,
@@ -7,8 +9,11 @@ from .bounds import (
     importance_sampled_log_likelihood,
     iwae_bound,
 )
-from .amortization import LinearEncoder, fit_variational_parameters, inference_gaps
+from .checkpoint import load_checkpoint, save_checkpoint
+from .conditional import ConditionalVAE, ConditionalVAEConfig
 from .convergence import error_vs_sample_size
+from .data import load_digits, load_idx
+from .diagnostics import active_units, evaluate, kl_per_dimension, log_likelihood_estimate, mutual_information
 from .estimator_variance import gradient_variance_study
 from .gradients import pathwise_gradient, score_function_gradient
 from .gumbel import gumbel_softmax_sample
@@ -21,22 +26,38 @@ from .likelihoods import (
     standard_normal_log_density,
 )
 from .linear_gaussian import LinearGaussianModel
+from .models import VAE, VAEConfig
 from .montecarlo import MonteCarloEstimate, monte_carlo_estimate
+from .recipes import digits_recipe
 from .reparam import reparameterize
 from .tightness import path_to_posterior
+from .train import History, TrainConfig, TrainingDivergedError, fit, kl_annealing_weight
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoregressiveVAE",
+    "AutoregressiveVAEConfig",
+    "ConditionalVAE",
+    "ConditionalVAEConfig",
     "ElboTerms",
+    "History",
     "LinearEncoder",
     "LinearGaussianModel",
     "MonteCarloEstimate",
+    "TrainConfig",
+    "TrainingDivergedError",
+    "VAE",
+    "VAEConfig",
+    "active_units",
     "bernoulli_log_likelihood",
     "categorical_kl",
     "diagonal_gaussian_log_density",
+    "digits_recipe",
     "elbo_estimate",
     "error_vs_sample_size",
+    "evaluate",
+    "fit",
     "fit_gaussian_by_kl",
     "fit_variational_parameters",
     "gaussian_kl",
@@ -48,10 +69,18 @@ __all__ = [
     "importance_sampled_log_likelihood",
     "inference_gaps",
     "iwae_bound",
+    "kl_annealing_weight",
+    "kl_per_dimension",
+    "load_checkpoint",
+    "load_digits",
+    "load_idx",
+    "log_likelihood_estimate",
     "monte_carlo_estimate",
+    "mutual_information",
     "path_to_posterior",
     "pathwise_gradient",
     "reparameterize",
+    "save_checkpoint",
     "score_function_gradient",
     "standard_normal_log_density",
 ]
