@@ -1,6 +1,7 @@
 """vaecourse: the tested companion library of the Variational Autoencoders course."""
 
 from .amortization import LinearEncoder, fit_variational_parameters, inference_gaps
+from .anomaly import elbo_anomaly_scores, roc_auc
 from .autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
 from .bounds import (
     ElboTerms,
@@ -17,6 +18,7 @@ from .diagnostics import active_units, evaluate, kl_per_dimension, log_likelihoo
 from .estimator_variance import gradient_variance_study
 from .gradients import pathwise_gradient, score_function_gradient
 from .gumbel import gumbel_softmax_sample
+from .interpolation import interpolate_latents
 from .kl import gaussian_kl, gaussian_kl_between
 from .kl_basics import categorical_kl, fit_gaussian_by_kl
 from .likelihoods import (
@@ -29,6 +31,7 @@ from .linear_gaussian import LinearGaussianModel
 from .models import VAE, VAEConfig
 from .montecarlo import MonteCarloEstimate, monte_carlo_estimate
 from .recipes import digits_recipe
+from .representation import compare_representations, probe_accuracy
 from .reparam import reparameterize
 from .tightness import path_to_posterior
 from .train import History, TrainConfig, TrainingDivergedError, fit, kl_annealing_weight
@@ -52,8 +55,10 @@ __all__ = [
     "active_units",
     "bernoulli_log_likelihood",
     "categorical_kl",
+    "compare_representations",
     "diagonal_gaussian_log_density",
     "digits_recipe",
+    "elbo_anomaly_scores",
     "elbo_estimate",
     "error_vs_sample_size",
     "evaluate",
@@ -68,6 +73,7 @@ __all__ = [
     "importance_log_weights",
     "importance_sampled_log_likelihood",
     "inference_gaps",
+    "interpolate_latents",
     "iwae_bound",
     "kl_annealing_weight",
     "kl_per_dimension",
@@ -79,7 +85,9 @@ __all__ = [
     "mutual_information",
     "path_to_posterior",
     "pathwise_gradient",
+    "probe_accuracy",
     "reparameterize",
+    "roc_auc",
     "save_checkpoint",
     "score_function_gradient",
     "standard_normal_log_density",

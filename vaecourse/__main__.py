@@ -9,7 +9,7 @@ import sys
 from . import __version__
 
 # Each entry names a module with ``add_parser(subparsers)``; its parser sets ``func(args) -> int``.
-# Modules are imported lazily by name so that a command's heavy imports cost nothing to the others.
+# Each module is imported when the parser is built; keep heavy imports inside the commands themselves.
 COMMAND_MODULES: list[str] = ["vaecourse.grading.progress", "vaecourse.train_cli", "vaecourse.instructor.cli"]
 
 

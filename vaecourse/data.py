@@ -85,8 +85,8 @@ def _split(labels: torch.Tensor, test_fraction: float, seed: int) -> tuple[torch
 def load_digits(binarized: bool = True, *, test_fraction: float = 0.2, seed: int = 0) -> ImageDataset:
     """scikit-learn's 1797 handwritten digits (8x8, 16 grey levels), split into train and test sets.
 
-    The split is stratified by label and fixed by ``seed`` (the default gives 1437 training and
-    360 test images). Intensities 0..16 are divided by 16; ``binarized=True`` then thresholds at 1/2
+    The split is stratified by label and fixed by ``seed`` (the default gives 1438 training and
+    359 test images). Intensities 0..16 are divided by 16; ``binarized=True`` then thresholds at 1/2
     (:func:`binarize`), the data a Bernoulli decoder models. Nothing is downloaded: the images ship
     with scikit-learn.
 

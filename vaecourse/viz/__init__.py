@@ -13,11 +13,13 @@ from .elbo_figure import ElboGapPath, draw_elbo_gap, elbo_gap_figure, elbo_gap_p
 from .estimators_figure import EstimatorSpread, draw_estimators, estimators_figure, gradient_spread
 from .kl_figure import draw_kl_terms, kl_figure, kl_path, kl_terms_1d
 from .player import Player, count_frames, offline_jshtml
+from .training_figure import TrainingRecorder, training_figure
 
 __all__ = [
     "ElboGapPath",
     "EstimatorSpread",
     "Player",
+    "TrainingRecorder",
     "count_frames",
     "draw_elbo_gap",
     "draw_estimators",
@@ -30,4 +32,5 @@ __all__ = [
     "kl_path",
     "kl_terms_1d",
     "offline_jshtml",
+    "training_figure",
 ]
