@@ -11,11 +11,13 @@ from .bounds import (
     iwae_bound,
 )
 from .checkpoint import load_checkpoint, save_checkpoint
+from .collapse_study import latent_value, run_mitigations
 from .conditional import ConditionalVAE, ConditionalVAEConfig
 from .convergence import error_vs_sample_size
 from .data import load_digits, load_idx
 from .diagnostics import active_units, evaluate, kl_per_dimension, log_likelihood_estimate, mutual_information
 from .estimator_variance import gradient_variance_study
+from .diffusion_elbo import diffusion_elbo_terms
 from .gradients import pathwise_gradient, score_function_gradient
 from .gumbel import gumbel_softmax_sample
 from .interpolation import interpolate_latents
@@ -32,7 +34,10 @@ from .models import VAE, VAEConfig
 from .montecarlo import MonteCarloEstimate, monte_carlo_estimate
 from .recipes import digits_recipe
 from .representation import compare_representations, probe_accuracy
+from .rate_distortion import beta_sweep, gaussian_rate_distortion
 from .reparam import reparameterize
+from .sample_quality import energy_distance, mode_coverage
+from .sampling_cost import evaluations_per_sample
 from .tightness import path_to_posterior
 from .train import History, TrainConfig, TrainingDivergedError, fit, kl_annealing_weight
 
@@ -54,20 +59,25 @@ __all__ = [
     "VAEConfig",
     "active_units",
     "bernoulli_log_likelihood",
+    "beta_sweep",
     "categorical_kl",
     "compare_representations",
     "diagonal_gaussian_log_density",
+    "diffusion_elbo_terms",
     "digits_recipe",
     "elbo_anomaly_scores",
     "elbo_estimate",
+    "energy_distance",
     "error_vs_sample_size",
     "evaluate",
+    "evaluations_per_sample",
     "fit",
     "fit_gaussian_by_kl",
     "fit_variational_parameters",
     "gaussian_kl",
     "gaussian_kl_between",
     "gaussian_log_likelihood",
+    "gaussian_rate_distortion",
     "gradient_variance_study",
     "gumbel_softmax_sample",
     "importance_log_weights",
@@ -77,10 +87,12 @@ __all__ = [
     "iwae_bound",
     "kl_annealing_weight",
     "kl_per_dimension",
+    "latent_value",
     "load_checkpoint",
     "load_digits",
     "load_idx",
     "log_likelihood_estimate",
+    "mode_coverage",
     "monte_carlo_estimate",
     "mutual_information",
     "path_to_posterior",
@@ -88,6 +100,7 @@ __all__ = [
     "probe_accuracy",
     "reparameterize",
     "roc_auc",
+    "run_mitigations",
     "save_checkpoint",
     "score_function_gradient",
     "standard_normal_log_density",

@@ -9,6 +9,8 @@ Usage in a book page (the static player shows; readers with a kernel can call ``
 A new figure is a function ``draw(fig, **params)`` and a list of frames: ``Player(draw, frames)``.
 """
 
+from .beta_figure import beta_figure
+from .diffusion_figure import diffusion_figure, reverse_figure
 from .elbo_figure import ElboGapPath, draw_elbo_gap, elbo_gap_figure, elbo_gap_path
 from .estimators_figure import EstimatorSpread, draw_estimators, estimators_figure, gradient_spread
 from .kl_figure import draw_kl_terms, kl_figure, kl_path, kl_terms_1d
@@ -20,7 +22,9 @@ __all__ = [
     "EstimatorSpread",
     "Player",
     "TrainingRecorder",
+    "beta_figure",
     "count_frames",
+    "diffusion_figure",
     "draw_elbo_gap",
     "draw_estimators",
     "draw_kl_terms",
@@ -32,5 +36,6 @@ __all__ = [
     "kl_path",
     "kl_terms_1d",
     "offline_jshtml",
+    "reverse_figure",
     "training_figure",
 ]
