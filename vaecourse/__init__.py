@@ -16,8 +16,8 @@ from .conditional import ConditionalVAE, ConditionalVAEConfig
 from .convergence import error_vs_sample_size
 from .data import load_digits, load_idx
 from .diagnostics import active_units, evaluate, kl_per_dimension, log_likelihood_estimate, mutual_information
-from .estimator_variance import gradient_variance_study
 from .diffusion_elbo import diffusion_elbo_terms
+from .estimator_variance import gradient_variance_study
 from .gradients import pathwise_gradient, score_function_gradient
 from .gumbel import gumbel_softmax_sample
 from .interpolation import interpolate_latents
@@ -32,10 +32,10 @@ from .likelihoods import (
 from .linear_gaussian import LinearGaussianModel
 from .models import VAE, VAEConfig
 from .montecarlo import MonteCarloEstimate, monte_carlo_estimate
-from .recipes import digits_recipe
-from .representation import compare_representations, probe_accuracy
 from .rate_distortion import beta_sweep, gaussian_rate_distortion
+from .recipes import digits_recipe
 from .reparam import reparameterize
+from .representation import compare_representations, probe_accuracy
 from .sample_quality import energy_distance, mode_coverage
 from .sampling_cost import evaluations_per_sample
 from .tightness import path_to_posterior
