@@ -57,11 +57,19 @@ def source_digest(source: str) -> str:
 
 
 def text_outputs(outputs) -> list[dict]:
-    """Keep what nbval compares as text: streams and the text/plain of results; drop images."""
-    kept = []
+    """Keep what nbval compares as text: streams and the text/plain of results; drop images.
+
+    Streams of one name are merged into one output, as nbval does before comparing: how printed text
+    is split into chunks depends on timing, and would otherwise churn the golden files.
+    """
+    kept, streams = [], {}
     for output in outputs:
         if output.get("output_type") == "stream":
-            kept.append({"output_type": "stream", "name": output["name"], "text": output["text"]})
+            if output["name"] in streams:
+                streams[output["name"]]["text"] += output["text"]
+                continue
+            streams[output["name"]] = {"output_type": "stream", "name": output["name"], "text": output["text"]}
+            kept.append(streams[output["name"]])
         elif output.get("output_type") in ("execute_result", "display_data") and TEXT_MIME in output.get("data", {}):
             kept.append({"output_type": output["output_type"], "data": {TEXT_MIME: output["data"][TEXT_MIME]},
                          "metadata": {}, **({"execution_count": None} if output["output_type"] == "execute_result" else {})})

@@ -78,3 +78,11 @@ def test_text_outputs_drop_images():
                {"output_type": "stream", "name": "stdout", "text": "1\n"}]
     kept = golden.text_outputs(outputs)
     assert kept[0]["data"] == {"text/plain": "<Figure>"} and kept[1]["text"] == "1\n"
+
+
+def test_streams_of_one_name_are_merged():
+    outputs = [{"output_type": "stream", "name": "stdout", "text": "a\n"},
+               {"output_type": "stream", "name": "stderr", "text": "warn\n"},
+               {"output_type": "stream", "name": "stdout", "text": "b\n"}]
+    kept = golden.text_outputs(outputs)
+    assert [o["text"] for o in kept] == ["a\nb\n", "warn\n"]
