@@ -20,5 +20,15 @@ torch.set_num_threads(1)
 
 
 @pytest.fixture
+def no_figure_left_open():
+    """Fail a figure test that leaves a pyplot figure open (pages would leak memory and print twice)."""
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    yield
+    assert set(plt.get_fignums()) == before, "a viz function left a pyplot figure open"
+
+
+@pytest.fixture
 def generator():
     return torch.Generator().manual_seed(1234)

@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -14,11 +13,7 @@ from vaecourse.viz import count_frames  # noqa: E402
 from vaecourse.viz.beta_figure import beta_figure  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_figure_left_open():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_figure_left_open")
 
 
 def point(beta, rate, distortion, seed):

@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -24,11 +23,7 @@ torch.set_num_threads(1)
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def no_figure_left_open():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_figure_left_open")
 
 
 def test_chain_run_step_by_step_has_the_closed_form_marginal():

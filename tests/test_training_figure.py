@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
@@ -16,11 +15,7 @@ from vaecourse.viz import count_frames  # noqa: E402
 from vaecourse.viz.training_figure import TrainingRecorder, project_2d, training_figure  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_figure_left_open():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_figure_left_open")
 
 
 @pytest.fixture(scope="module")

@@ -36,11 +36,7 @@ CONTROL_TITLES = ("Decrease speed", "First frame", "Previous frame", "Play backw
                   "Next frame", "Last frame", "Increase speed")
 
 
-@pytest.fixture(autouse=True)
-def no_figure_left_open():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before, "a viz function left a pyplot figure open"
+pytestmark = pytest.mark.usefixtures("no_figure_left_open")
 
 
 def draw_line(fig, slope):
