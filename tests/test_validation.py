@@ -41,3 +41,14 @@ def test_switch_is_restored_after_an_exception():
         with value_checks(False):
             raise RuntimeError("boom")
     assert value_checks_enabled()
+
+
+def test_one_value_per_sample_names_the_call_and_shapes():
+    from vaecourse._validation import require_one_value_per_sample
+
+    samples = torch.zeros(5, 3)
+    assert require_one_value_per_sample("f(z)", torch.ones(5), samples).shape == (5,)
+    with pytest.raises(ValueError, match=r"f\(y\) must return one value per sample, shape \(5,\), got \(5, 3\)"):
+        require_one_value_per_sample("f(y)", samples, samples)
+    with pytest.raises(ValueError, match="got float"):
+        require_one_value_per_sample("f(y)", 1.0, samples)

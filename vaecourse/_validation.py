@@ -105,3 +105,12 @@ def require_nonnegative_float(name: str, value) -> float:
     if not (value >= 0.0 and value != float("inf")):
         raise ValueError(f"{name} must be a finite real number >= 0, got {value}")
     return value
+
+
+def require_one_value_per_sample(call: str, values, samples: torch.Tensor) -> torch.Tensor:
+    """Check that ``call`` (e.g. ``"f(z)"``) returned one value per sample: shape ``samples.shape[:-1]``."""
+    expected = tuple(samples.shape[:-1])
+    if not isinstance(values, torch.Tensor) or tuple(values.shape) != expected:
+        got = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
+        raise ValueError(f"{call} must return one value per sample, shape {expected}, got {got}")
+    return values

@@ -6,7 +6,7 @@ from typing import Callable
 
 import torch
 
-from ._validation import require_finite, require_positive_int, require_tensor
+from ._validation import require_finite, require_one_value_per_sample, require_positive_int, require_tensor
 from .reparam import reparameterize
 
 SampleFunction = Callable[[torch.Tensor], torch.Tensor]
@@ -32,13 +32,6 @@ def _prepare(mu, logvar, num_samples, eps):
                 f"eps must have shape (..., num_samples, D) = (..., {num_samples}, {mu.shape[0]}), got {tuple(eps.shape)}"
             )
     return eps
-
-
-def _check_f_output(values, eps):
-    expected = tuple(eps.shape[:-1])
-    if not isinstance(values, torch.Tensor) or tuple(values.shape) != expected:
-        got = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
-        raise ValueError(f"f(z) must return one value per sample, shape {expected}, got {got}")
 
 
 def score_function_gradient(
@@ -75,7 +68,7 @@ def score_function_gradient(
         std = torch.exp(0.5 * logvar)  # (D,)
         z = mu + std * eps  # (..., L, D)
         values = f(z)
-        _check_f_output(values, eps)
+        require_one_value_per_sample("f(z)", values, z)
         centred = (values - baseline).unsqueeze(-1)  # (..., L, 1)
         score_mu = eps / std  # (z - mu) / sigma^2 = eps / sigma, (..., L, D)
         score_logvar = 0.5 * (eps.pow(2) - 1.0)  # (..., L, D)
@@ -111,6 +104,6 @@ def pathwise_gradient(
     with torch.enable_grad():
         z = reparameterize(mu_leaf, logvar_leaf, eps)  # (..., L, D)
         values = f(z)
-        _check_f_output(values, eps)
+        require_one_value_per_sample("f(z)", values, z)
         grad_mu, grad_logvar = torch.autograd.grad(values.mean(dim=-1).sum(), (mu_leaf, logvar_leaf))
     return grad_mu.squeeze(-2), grad_logvar.squeeze(-2)  # (..., D) each

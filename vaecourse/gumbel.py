@@ -7,7 +7,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from ._validation import require_finite, require_positive_int, require_tensor
+from ._validation import require_finite, require_one_value_per_sample, require_positive_int, require_tensor
 
 OneHotFunction = Callable[[torch.Tensor], torch.Tensor]
 """``f(y)`` maps one-hot or relaxed samples ``(..., L, K)`` to one value per sample, ``(..., L)``."""
@@ -131,7 +131,7 @@ def categorical_score_gradient(f: OneHotFunction, logits: torch.Tensor, num_samp
     gumbel = _sample_noise(logits, num_samples, gumbel, generator)
     with torch.no_grad():
         y = gumbel_max_sample(logits, gumbel)  # (..., L, K)
-        values = _evaluate(f, y)  # (..., L)
+        values = require_one_value_per_sample("f(y)", f(y), y)  # (..., L)
         score = y - torch.softmax(logits, dim=-1)  # (..., L, K)
         return ((values - baseline).unsqueeze(-1) * score).mean(dim=-2)  # (..., K)
 
@@ -151,7 +151,7 @@ def gumbel_softmax_gradient(f: OneHotFunction, logits: torch.Tensor, temperature
     leaf = logits.detach().expand(repeat_shape).clone().requires_grad_(True)  # (..., 1, K)
     with torch.enable_grad():
         y = gumbel_softmax_sample(leaf, temperature, gumbel)  # (..., L, K)
-        values = _evaluate(f, y)  # (..., L)
+        values = require_one_value_per_sample("f(y)", f(y), y)  # (..., L)
         (gradient,) = torch.autograd.grad(values.mean(dim=-1).sum(), leaf)
     return gradient.squeeze(-2)  # (..., K)
 
@@ -170,11 +170,3 @@ def _sample_noise(logits, num_samples, gumbel, generator) -> torch.Tensor:
             f"gumbel must have shape (..., num_samples, K) = (..., {num_samples}, {logits.shape[0]}), got {tuple(gumbel.shape)}"
         )
     return gumbel
-
-
-def _evaluate(f, y):
-    values = f(y)
-    if not isinstance(values, torch.Tensor) or tuple(values.shape) != tuple(y.shape[:-1]):
-        got = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
-        raise ValueError(f"f(y) must return one value per sample, shape {tuple(y.shape[:-1])}, got {got}")
-    return values
