@@ -178,3 +178,36 @@ def test_log_weights_of_the_standard_prior_match_torch_distributions():
     assert out.log_weights.shape == (7, 3)
     torch.testing.assert_close(out.log_weights, expected.T)
     assert model(x).log_weights is None
+
+
+@pytest.mark.parametrize("num_samples", [1, 4])
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_forward_is_the_sgvb_estimate_of_elbo_estimate(num_samples, likelihood):
+    # VAE.forward writes the estimator out (one sample: a 2-D graph); it must agree with the reference
+    # function of the math core, value and gradient, with the same noise.
+    from vaecourse.bounds import elbo_estimate
+
+    model = VAE(small_config(likelihood=likelihood), seed=5)
+    x = binary_batch(seed=5)
+    eps = torch.randn(num_samples, 7, 3, generator=torch.Generator().manual_seed(3))
+    out = model(x, num_samples=num_samples, eps=eps, beta=0.3, log_weights=True)
+    mu, logvar = model.encode(x)
+    reference = elbo_estimate(lambda z: model.log_likelihood(x, z), mu, logvar, num_samples, beta=0.3, eps=eps)
+    for got, expected in ((out.terms.reconstruction, reference.reconstruction), (out.terms.kl, reference.kl),
+                          (out.terms.objective, reference.objective)):
+        torch.testing.assert_close(got, expected)
+    assert out.z.shape == (num_samples, 7, 3) and out.log_weights.shape == (7, num_samples)
+    grads = torch.autograd.grad(out.terms.objective.sum(), list(model.parameters()))
+    reference_grads = torch.autograd.grad(reference.objective.sum(), list(model.parameters()))
+    for got, expected in zip(grads, reference_grads):
+        torch.testing.assert_close(got, expected)
+
+
+def test_forward_rejects_noise_of_the_wrong_shape_or_type():
+    model = VAE(small_config(), seed=0)
+    with pytest.raises(ValueError, match=r"eps must have shape \(num_samples, B, D\) = \(2, 7, 3\), got \(7, 3\)"):
+        model(binary_batch(), num_samples=2, eps=torch.zeros(7, 3))
+    with pytest.raises(TypeError, match="eps must have a floating-point dtype"):
+        model(binary_batch(), eps=torch.zeros(1, 7, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match="num_samples must be an int >= 1"):
+        model(binary_batch(), num_samples=0)

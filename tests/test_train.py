@@ -86,6 +86,19 @@ def test_history_records_the_true_elbo_and_the_weighted_loss(digits):
     assert History.from_dict(history.to_dict()) == history
 
 
+def test_train_kl_per_dim_is_exact_for_a_gaussian_prior_and_estimated_once_an_epoch_for_a_mixture(digits):
+    # A Gaussian prior's per-dimension KL comes with the closed-form KL of every step: the sum is the KL.
+    _, history = run(digits, epochs=2)
+    for dims, kl in zip(history.train_kl_per_dim, history.train_kl):
+        assert len(dims) == 3 and sum(dims) == pytest.approx(kl, rel=1e-5)
+    # A mixture prior's is a Monte Carlo estimate made from the epoch's stored posteriors and samples.
+    mixture = small_model(prior="mixture", prior_components=4)
+    history = fit(mixture, digits[0], epochs=2, batch_size=50, progress=False)
+    assert [len(dims) for dims in history.train_kl_per_dim] == [3, 3]
+    assert all(math.isfinite(value) for dims in history.train_kl_per_dim for value in dims)
+    assert history.train_kl_per_dim[0] != history.train_kl_per_dim[1]
+
+
 def test_kl_annealing_schedules():
     assert [kl_annealing_weight(t, 4) for t in (0, 1, 2, 4, 9)] == [0.0, 0.25, 0.5, 1.0, 1.0]
     assert kl_annealing_weight(0, 0) == 1.0

@@ -78,6 +78,8 @@ def require_broadcastable(**tensors: torch.Tensor) -> torch.Size:
     """Return the broadcast shape of the named tensors or raise ValueError naming each shape."""
     # Pure Python: torch.broadcast_shapes costs ~100 us a call, a visible share of a small training step.
     shapes = [tuple(t.shape) for t in tensors.values()]
+    if all(shape == shapes[0] for shape in shapes):  # the usual case, decided without the loop below
+        return torch.Size(shapes[0])
     result: list[int] = []
     for dims in zip(*(((1,) * (max(map(len, shapes)) - len(s)) + s) for s in shapes)):
         sizes = {d for d in dims if d != 1}

@@ -58,38 +58,45 @@ class History:
 class EpochRecords:
     """Detached per-step values of one epoch, reduced only when shown or recorded (no per-step sync).
 
-    The per-dimension KL is computed once per epoch from the stored posteriors and samples, outside
-    autograd, instead of in every step.
+    The per-dimension KL comes with the closed-form KL of a Gaussian prior and is kept as it is; for a
+    mixture prior (a Monte Carlo estimate) it is computed once per epoch from the stored posteriors and
+    samples, outside autograd, instead of in every step.
     """
 
     def __init__(self):
-        self.reconstruction, self.kl, self.losses, self.sizes = [], [], [], []
-        self.mu, self.logvar, self.z, self.y = [], [], [], []
+        self.reconstruction, self.kl, self.kl_per_dim, self.losses, self.sizes = [], [], [], [], []
+        self.posteriors, self.y = [], []  # (mu, logvar, z) and labels, where kl_per_dim is not free
+        self._means = None  # (steps, reconstruction, kl) when last reduced
 
-    def add(self, out, loss: torch.Tensor, y: torch.Tensor | None = None) -> None:
+    def add(self, out, loss: float, y: torch.Tensor | None = None) -> None:
         self.reconstruction.append(out.terms.reconstruction.detach())  # (b,)
         self.kl.append(out.terms.kl.detach())  # (b,)
-        self.losses.append(loss.detach())
+        self.losses.append(loss)
         self.sizes.append(out.terms.kl.shape[0])
-        self.mu.append(out.mu.detach())  # (b, D)
-        self.logvar.append(out.logvar.detach())  # (b, D)
-        self.z.append(out.z.detach())  # (L, b, D)
-        if y is not None:
-            self.y.append(y)
+        if out.kl_per_dim is not None:
+            self.kl_per_dim.append(out.kl_per_dim.detach())  # (b, D)
+        else:
+            self.posteriors.append((out.mu.detach(), out.logvar.detach(), out.z.detach()))  # (b, D) (b, D) (L, b, D)
+            if y is not None:
+                self.y.append(y)
 
     def means(self) -> tuple[float, float]:
         """Mean reconstruction and KL per example so far."""
-        return torch.cat(self.reconstruction).mean().item(), torch.cat(self.kl).mean().item()
+        if self._means is None or self._means[0] != len(self.kl):
+            rec, kl = torch.cat(self.reconstruction).mean().item(), torch.cat(self.kl).mean().item()
+            self._means = (len(self.kl), rec, kl)
+        return self._means[1], self._means[2]
 
     @torch.no_grad()
     def summary(self, model) -> tuple[float, float, float, list[float]]:
         """Per-example means of the reconstruction, the KL and the loss, and the mean KL of each latent."""
-        sizes = torch.tensor(self.sizes, dtype=self.losses[0].dtype, device=self.losses[0].device)
-        loss = (torch.stack(self.losses) * sizes).sum() / sizes.sum()  # per-example mean over the epoch
+        loss = sum(value * size for value, size in zip(self.losses, self.sizes)) / sum(self.sizes)
         rec, kl = self.means()
-        y = torch.cat(self.y) if self.y else None
-        per_dim = model.kl_per_dimension(torch.cat(self.mu), torch.cat(self.logvar), torch.cat(self.z, dim=1), y)
-        return rec, kl, loss.item(), per_dim.mean(dim=0).tolist()
+        per_dim = list(self.kl_per_dim)
+        if self.posteriors:
+            mu, logvar, z = (torch.cat(parts, dim=-2) for parts in zip(*self.posteriors))
+            per_dim.append(model.kl_per_dimension(mu, logvar, z, torch.cat(self.y) if self.y else None))
+        return rec, kl, loss, torch.cat(per_dim).mean(dim=0).tolist()
 
 
 class ProgressBar:

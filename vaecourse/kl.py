@@ -41,8 +41,16 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     require_broadcastable(mu=mu, logvar=logvar)
     require_finite("mu", mu)
     require_finite("logvar", logvar)
-    per_dim = mu.pow(2) + logvar.exp() - logvar - 1.0  # (..., D)
-    return 0.5 * per_dim.sum(dim=-1)  # (...)
+    return gaussian_kl_per_dim(mu, logvar).sum(dim=-1)  # (...)
+
+
+def gaussian_kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    r"""The summands of :func:`gaussian_kl`, one per latent dimension: :math:`\tfrac12(\mu_j^2 + \sigma_j^2 - \log\sigma_j^2 - 1)`.
+
+    Unchecked: for callers (the models) whose ``mu`` and ``logvar`` come from their own encoder.
+    Shape: the broadcast shape of ``mu`` and ``logvar``.
+    """
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0)  # (..., D)
 
 
 def gaussian_kl_between(

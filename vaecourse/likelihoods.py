@@ -17,7 +17,7 @@ from ._validation import (
 
 
 def _sum_event_dims(values: torch.Tensor, event_dims: int) -> torch.Tensor:
-    return values.sum(dim=tuple(range(-event_dims, 0)))
+    return values.sum(dim=-1) if event_dims == 1 else values.sum(dim=tuple(range(-event_dims, 0)))
 
 
 def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor, event_dims: int = 1) -> torch.Tensor:
@@ -26,7 +26,8 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor, event_dims: 
     .. math:: \log p(x \mid \ell) = \sum_i \big( x_i \ell_i - \log(1 + e^{\ell_i}) \big)
               = -\sum_i \mathrm{BCE}(\sigma(\ell_i), x_i)
 
-    Computed from logits with a stable softplus, so logits of +-100 and targets of exactly 0 or 1 give
+    Computed from logits with a stable softplus (PyTorch's fused ``binary_cross_entropy_with_logits``,
+    the same formula in one kernel), so logits of +-100 and targets of exactly 0 or 1 give
     finite values (computing ``log(sigmoid(l))`` first gives ``-inf`` and then NaN). Targets between 0
     and 1 (grey pixels) are allowed, as in the usual binary cross-entropy loss.
 
@@ -53,17 +54,33 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor, event_dims: 
     require_positive_int("event_dims", event_dims)
     require_broadcastable(logits=logits, x=x)
     require_finite("logits", logits)
-    require_finite("x", x)
+    require_bernoulli_data("x", x)
+    if logits.dim() < event_dims or x.dim() < event_dims:
+        raise ValueError(f"event_dims={event_dims} exceeds the dimensions of logits {tuple(logits.shape)} or x {tuple(x.shape)}")
+    return _bernoulli_log_likelihood(logits, x, event_dims)
+
+
+def require_bernoulli_data(name: str, x: torch.Tensor) -> torch.Tensor:
+    """Raise ValueError if ``x`` holds NaN/inf or values outside [0, 1] (skipped while value checks are off)."""
+    require_finite(name, x)
     if value_checks_enabled() and bool(((x < 0) | (x > 1)).any()):
         raise ValueError(
-            f"x (shape {tuple(x.shape)}) must lie in [0, 1] for a Bernoulli likelihood, "
+            f"{name} (shape {tuple(x.shape)}) must lie in [0, 1] for a Bernoulli likelihood, "
             f"found values from {x.min().item():.4g} to {x.max().item():.4g}; "
             f"rescale the data to [0, 1] or use gaussian_log_likelihood"
         )
-    if logits.dim() < event_dims or x.dim() < event_dims:
-        raise ValueError(f"event_dims={event_dims} exceeds the dimensions of logits {tuple(logits.shape)} or x {tuple(x.shape)}")
-    per_pixel = x * logits - F.softplus(logits)  # (..., *event)
-    return _sum_event_dims(per_pixel, event_dims)  # (...)
+    return x
+
+
+def _bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor, event_dims: int = 1) -> torch.Tensor:
+    """The unchecked kernel of :func:`bernoulli_log_likelihood`, for callers whose inputs are known good."""
+    if logits.shape != x.shape:  # views, e.g. x (B, D) against logits (L, B, D)
+        shape = require_broadcastable(logits=logits, x=x)
+        logits, x = logits.expand(shape), x.expand(shape)
+    # PyTorch's fused binary cross-entropy evaluates the same stable softplus form, x*l - softplus(l),
+    # in one kernel: fewer passes over the pixels and one autograd node instead of four.
+    per_pixel_loss = F.binary_cross_entropy_with_logits(logits, x, reduction="none")  # (..., *event)
+    return -_sum_event_dims(per_pixel_loss, event_dims)  # (...): negate after the sum, one value per example
 
 
 def gaussian_log_likelihood(

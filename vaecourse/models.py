@@ -6,7 +6,8 @@ r"""The VAE: an MLP Gaussian encoder with a Bernoulli or Gaussian decoder and a 
     \ \text{or}\ \mathcal N\big(x;\ m_\theta(z),\ \sigma_x^2 I\big)
 
 and the ELBO :math:`\mathbb E_q[\log p_\theta(x\mid z)] - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p(z))` is computed by
-:func:`vaecourse.bounds.elbo_estimate`. The conditional VAE lives in :mod:`vaecourse.conditional`.
+:func:`vaecourse.bounds.elbo_estimate`, written out in :meth:`VAE.forward` (one pass, one sample
+dimension only when ``num_samples > 1``). The conditional VAE lives in :mod:`vaecourse.conditional`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from ._validation import require_positive_int, require_tensor
-from .bounds import ElboTerms, elbo_estimate
-from .kl import gaussian_kl_between
+from ._validation import require_nonnegative_float, require_positive_int, require_tensor
+from .bounds import ElboTerms
+from .kl import gaussian_kl_between, gaussian_kl_per_dim
 from .likelihoods import (
-    bernoulli_log_likelihood,
+    _bernoulli_log_likelihood,
     diagonal_gaussian_log_density,
     gaussian_log_likelihood,
+    require_bernoulli_data,
     standard_normal_log_density,
 )
 from .priors import MixturePrior
@@ -174,6 +176,8 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """Decoder outputs for latents ``(..., D)``: Bernoulli logits or Gaussian means, ``(..., data_dim)``."""
         self._check_y(y)
+        if z.dim() > 2:  # fold sample dims into the batch once, not in every layer: (L*B, D)
+            return self.decoder(z.reshape(-1, z.shape[-1])).unflatten(0, z.shape[:-1])  # (..., data_dim)
         return self.decoder(z)
 
     def decoder_mean(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -184,8 +188,8 @@ class VAE(nn.Module):
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         r""":math:`\log p_\theta(x\mid z)` summed over pixels: ``x`` ``(B, data_dim)``, ``z`` ``(L, B, D)`` -> ``(L, B)``."""
         out = self.decode(z, y)  # (L, B, data_dim)
-        if self.config.likelihood == "bernoulli":
-            return bernoulli_log_likelihood(out, x)
+        if self.config.likelihood == "bernoulli":  # out is our decoder's own: only x needs checking
+            return _bernoulli_log_likelihood(out, require_bernoulli_data("x", self._check_x(x)))
         return gaussian_log_likelihood(x, out, self.decoder_logvar)
 
     @property
@@ -220,7 +224,7 @@ class VAE(nn.Module):
             return (log_q - self.mixture_prior.marginal_log_prob(z)).mean(0)  # (B, D)
         prior = self.prior(y)
         if prior is None:
-            return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0)  # (B, D)
+            return gaussian_kl_per_dim(mu, logvar)  # (B, D)
         mu_p, logvar_p = prior  # (B, D) each
         return gaussian_kl_between(mu.unsqueeze(-1), logvar.unsqueeze(-1),
                                    mu_p.unsqueeze(-1), logvar_p.unsqueeze(-1))  # (B, D)
@@ -228,36 +232,53 @@ class VAE(nn.Module):
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, *, num_samples: int = 1,
                 beta: float = 1.0, eps: torch.Tensor | None = None, log_weights: bool = False,
                 per_dim: bool = True) -> VAEOutput:
-        """Encode, sample ``num_samples`` latents per example and score them: a :class:`VAEOutput`.
+        r"""Encode, sample ``num_samples`` latents per example and score them: a :class:`VAEOutput`.
+
+        The SGVB estimate of :func:`~vaecourse.bounds.elbo_estimate`, written out for the model:
+
+        .. math:: z^{(\ell)} = \mu + e^{s/2}\odot\varepsilon^{(\ell)}, \qquad
+                  \mathrm{ELBO}(x) \approx \frac1L\sum_\ell \log p_\theta(x\mid z^{(\ell)}) - \mathrm{KL}(q\,\|\,p)
 
         ``eps`` (shape ``(num_samples, B, D)``) fixes the noise; ``beta`` weights the KL in
         ``terms.objective`` only (``terms.elbo`` is always the true bound). ``log_weights=True`` also
-        returns the importance log-weights of the samples (for the IWAE objective); ``per_dim=False``
-        skips the per-dimension KL (``kl_per_dim`` is then ``None``), which training computes later.
+        returns the importance log-weights of the samples (for the IWAE objective). The per-dimension
+        KL comes free with a Gaussian prior's closed form; for the mixture prior it is an extra Monte
+        Carlo estimate, which ``per_dim=False`` skips (``kl_per_dim`` is then ``None``).
         """
+        require_positive_int("num_samples", num_samples)
+        beta = require_nonnegative_float("beta", beta)
         mu, logvar = self.encode(x, y)  # (B, D) each
-        seen = {}
-
-        def log_likelihood(z):  # keeps the samples and their log p(x|z) for the terms computed below
-            seen["z"], seen["log_px"] = z, self.log_likelihood(x, z, y)  # (L, B, D), (L, B)
-            return seen["log_px"]
-
-        terms = elbo_estimate(log_likelihood, mu, logvar, num_samples=num_samples, beta=beta, eps=eps)
-        z, log_px = seen["z"], seen["log_px"]
+        if eps is not None and tuple(require_tensor("eps", eps).shape) != (num_samples, *mu.shape):
+            raise ValueError(f"eps must have shape (num_samples, B, D) = {(num_samples, *mu.shape)}, "
+                             f"got {tuple(eps.shape)}")
+        std = torch.exp(0.5 * logvar)  # (B, D)
+        if num_samples == 1:  # the usual training case: a 2-D graph, no sample dimension to fold or average
+            noise = torch.randn_like(mu) if eps is None else eps.reshape(mu.shape)  # (B, D)
+            z = torch.addcmul(mu, std, noise)  # (B, D): z = mu + std * noise, the reparameterization trick
+            reconstruction = self.log_likelihood(x, z, y)  # (B,)
+            z, log_px = z.unsqueeze(0), None  # (1, B, D); log_px (1, B) only if the log-weights need it
+        else:
+            if eps is None:
+                eps = torch.randn((num_samples, *mu.shape), dtype=mu.dtype, device=mu.device)  # (L, B, D)
+            z = torch.addcmul(mu, std, eps)  # (L, B, D): one fused op and autograd node for mu + std * eps
+            log_px = self.log_likelihood(x, z, y)  # (L, B)
+            reconstruction = log_px.mean(dim=0)  # (B,)
         log_q = log_p = kl_per_dim = None
         if self.config.prior == "mixture":  # no closed form: Monte Carlo KL at the same samples
             log_q = diagonal_gaussian_log_density(z, mu, logvar)  # (L, B)
             log_p = self.log_prior(z, y)  # (L, B)
-            terms = ElboTerms(reconstruction=terms.reconstruction, kl=(log_q - log_p).mean(0), beta=terms.beta)
-        elif self.prior(y) is not None:  # a learned p(z|y): the KL to it replaces the KL to N(0, I)
+            kl = (log_q - log_p).mean(dim=0)  # (B,)
+        else:  # closed form against N(0, I) or a learned Gaussian p(z|y)
             kl_per_dim = self.kl_per_dimension(mu, logvar, z, y)  # (B, D)
-            terms = ElboTerms(reconstruction=terms.reconstruction, kl=kl_per_dim.sum(-1), beta=terms.beta)
+            kl = kl_per_dim.sum(dim=-1)  # (B,)
+        terms = ElboTerms(reconstruction=reconstruction, kl=kl, beta=beta)
         if per_dim and kl_per_dim is None:
             kl_per_dim = self.kl_per_dimension(mu, logvar, z, y)  # (B, D)
         weights = None
         if log_weights:
             log_q = diagonal_gaussian_log_density(z, mu, logvar) if log_q is None else log_q  # (L, B)
             log_p = self.log_prior(z, y) if log_p is None else log_p  # (L, B)
+            log_px = reconstruction.unsqueeze(0) if log_px is None else log_px  # (L, B)
             weights = (log_px + log_p - log_q).transpose(0, 1)  # (B, L)
         return VAEOutput(terms=terms, mu=mu, logvar=logvar, kl_per_dim=kl_per_dim, z=z, log_weights=weights)
 
