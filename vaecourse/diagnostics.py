@@ -173,15 +173,18 @@ def mutual_information(mu: torch.Tensor, logvar: torch.Tensor, *, eps: torch.Ten
     r"""Estimate :math:`I_q(x; z)` under the encoder's joint :math:`q(x, z) = p_{\text{data}}(x)\,q(z\mid x)` (He et al., 2019).
 
     .. math::
-        \hat I = \frac1N\sum_n \mathbb E_{q(z\mid x_n)}[\log q(z\mid x_n)]
-        - \frac1N\sum_n \log\Big(\frac1N\sum_m q(z_n\mid x_m)\Big), \qquad z_n \sim q(z\mid x_n)
+        \hat I = \frac1N\sum_n \Big[\log q(z_n\mid x_n) - \log\Big(\frac1N\sum_m q(z_n\mid x_m)\Big)\Big],
+        \qquad z_n \sim q(z\mid x_n)
 
-    The first term is the negative entropy in closed form; the second estimates the aggregate
-    posterior :math:`q(z)` by the mixture of the N posteriors. Because the mixture contains the term
-    :math:`m = n`, :math:`\log \hat q(z_n) \ge \log q(z_n\mid x_n) - \log N`, so **the estimate cannot
-    exceed** :math:`\log N` (7.27 nats for N = 1438) by more than its Monte Carlo error (about
-    :math:`\sqrt{D/2N}`): evaluate it on a large batch, and read a value near :math:`\log N` as "at least
-    this much". A collapsed encoder (all posteriors equal) gives ~0.
+    The first term estimates the negative entropy :math:`\mathbb E_q[\log q(z\mid x)]` and the second the
+    aggregate posterior :math:`q(z)`, by the mixture of the N posteriors, **at the same sample** :math:`z_n`.
+    (He et al. use the closed-form entropy for the first term; the same-sample form has the same
+    expectation, and its noise cancels where the posteriors agree.) Two consequences:
+
+    * A collapsed encoder (all posteriors equal) gives exactly 0, whatever the noise.
+    * The mixture contains the term :math:`m = n`, so every bracket is at most :math:`\log N` and **the
+      estimate cannot exceed** :math:`\log N` (7.27 nats for N = 1438): evaluate it on a large batch, and
+      read a value near :math:`\log N` as "at least this much".
 
     Args:
         mu, logvar: posterior parameters of N examples, ``(N, D)``.
@@ -203,10 +206,10 @@ def mutual_information(mu: torch.Tensor, logvar: torch.Tensor, *, eps: torch.Ten
         generator = torch.Generator(device=mu.device).manual_seed(seed)
         eps = torch.randn(n, d, generator=generator, device=mu.device, dtype=mu.dtype)  # (N, D)
     z = reparameterize(mu, logvar, eps)  # (N, D)
-    neg_entropy = (-0.5 * d * math.log(2 * math.pi) - 0.5 * (1.0 + logvar).sum(dim=-1)).mean()
-    log_aggregate = []
+    terms = []
     for start in range(0, n, chunk_size):
-        z_rows = z[start:start + chunk_size, None, :]  # (c, 1, D)
-        log_q_table = diagonal_gaussian_log_density(z_rows, mu[None], logvar[None])  # (c, N): log q(z_n | x_m)
-        log_aggregate.append(torch.logsumexp(log_q_table, dim=1) - math.log(n))  # (c,)
-    return float(neg_entropy - torch.cat(log_aggregate).mean())
+        rows = torch.arange(start, min(start + chunk_size, n), device=mu.device)  # (c,)
+        log_q_table = diagonal_gaussian_log_density(z[rows, None, :], mu[None], logvar[None])  # (c, N): log q(z_n|x_m)
+        own = log_q_table[torch.arange(len(rows), device=mu.device), rows]  # (c,): log q(z_n | x_n)
+        terms.append(own - (torch.logsumexp(log_q_table, dim=1) - math.log(n)))  # (c,)
+    return float(torch.cat(terms).mean())
