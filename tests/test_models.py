@@ -180,19 +180,31 @@ def test_log_weights_of_the_standard_prior_match_torch_distributions():
     assert model(x).log_weights is None
 
 
+def _model_of_kind(kind):
+    from vaecourse.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
+
+    if kind == "conditional":
+        return ConditionalVAE(ConditionalVAEConfig(data_dim=12, latent_dim=3, hidden_dims=(16,), num_classes=4), seed=5)
+    if kind == "autoregressive":
+        return AutoregressiveVAE(AutoregressiveVAEConfig(data_dim=12, latent_dim=3, hidden_dims=(16,),
+                                                         decoder_hidden=8), seed=5)
+    return VAE(small_config(likelihood=kind), seed=5)
+
+
 @pytest.mark.parametrize("num_samples", [1, 4])
-@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
-def test_forward_is_the_sgvb_estimate_of_elbo_estimate(num_samples, likelihood):
+@pytest.mark.parametrize("kind", ["bernoulli", "gaussian", "conditional", "autoregressive"])
+def test_forward_is_the_sgvb_estimate_of_elbo_estimate(num_samples, kind):
     # VAE.forward writes the estimator out (one sample: a 2-D graph); it must agree with the reference
-    # function of the math core, value and gradient, with the same noise.
+    # function of the math core, value and gradient, with the same noise, for every decoder.
     from vaecourse.bounds import elbo_estimate
 
-    model = VAE(small_config(likelihood=likelihood), seed=5)
+    model = _model_of_kind(kind)
     x = binary_batch(seed=5)
+    y = torch.tensor([0, 1, 2, 3, 0, 1, 2]) if model.requires_labels else None
     eps = torch.randn(num_samples, 7, 3, generator=torch.Generator().manual_seed(3))
-    out = model(x, num_samples=num_samples, eps=eps, beta=0.3, log_weights=True)
-    mu, logvar = model.encode(x)
-    reference = elbo_estimate(lambda z: model.log_likelihood(x, z), mu, logvar, num_samples, beta=0.3, eps=eps)
+    out = model(x, y, num_samples=num_samples, eps=eps, beta=0.3, log_weights=True)
+    mu, logvar = model.encode(x, y)
+    reference = elbo_estimate(lambda z: model.log_likelihood(x, z, y), mu, logvar, num_samples, beta=0.3, eps=eps)
     for got, expected in ((out.terms.reconstruction, reference.reconstruction), (out.terms.kl, reference.kl),
                           (out.terms.objective, reference.objective)):
         torch.testing.assert_close(got, expected)
