@@ -116,7 +116,7 @@ def flop_rate(quick: bool) -> tuple[float, float, float]:
     alternate, so that a change in the machine's load hits both alike; the best of each is compared.
     """
     model = VAE(VAEConfig(data_dim=784, latent_dim=20, hidden_dims=(400,), activation="relu"), seed=0)
-    steps, rounds, n = (20, 2, 1024) if quick else (100, 5, 2048)
+    steps, rounds, n = (20, 2, 1024) if quick else (100, 10, 2048)
     x = torch.bernoulli(torch.full((128 * steps, 784), 0.13), generator=torch.Generator().manual_seed(0))
     a, b = torch.randn(n, n), torch.randn(n, n)
     fit(VAE(model.config, seed=1), x[:128 * 3], epochs=1, batch_size=128, progress=False, device="cpu")  # warm-up
