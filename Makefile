@@ -38,10 +38,12 @@ unit: setup
 
 # nbval collects .ipynb only: pair each MyST notebook of the book into _build/nbval, with the golden
 # outputs of its `# NBVAL_CHECK_OUTPUT` cells (tests/golden/) filled in so nbval compares the numbers.
+# A kernel starts in a few seconds on an idle machine; on a loaded two-core laptop it can take over
+# nbval's default 60 s, so both the start and each cell get 300 s.
 notebooks: setup
 	rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR)
 	$(BIN)/python tests/notebook_golden.py prepare $(NBVAL_DIR)
-	VAECOURSE_DATA_DIR=$(CURDIR)/_build/vaecourse-data $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=300 -n 2 --dist loadfile -q \
+	VAECOURSE_DATA_DIR=$(CURDIR)/_build/vaecourse-data $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=300 --nbval-kernel-startup-timeout=300 -n 2 --dist loadfile -q \
 	  $(NBVAL_DIR) $$(find exercises -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null)
 
 # After changing a page's checked cells (or the numbers they print): store their outputs again.
