@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from vaecourse.data import ImageDataset, binarize, load_digits, load_idx, read_idx
+from vaecourse.data import DEBIAN_DATASETS_DIR, ImageDataset, binarize, load_digits, load_idx, read_idx, sample_binarized
 from vaecourse.toy2d import TOY_DATASETS, gaussian_mixture, gaussian_mixture_log_density, rings, two_moons
 
 
@@ -178,3 +178,41 @@ def test_mixture_density_matches_torch_distributions():
     many = gaussian_mixture(20000, num_components=k, radius=radius, std=std, seed=2)
     se = math.sqrt((radius**2 / 2 + std**2) / 20000)
     assert bool((many.mean(0).abs() < 4 * se).all())
+
+
+# --- the IDX files of a real data set, and more damaged files --------------------------------------------
+
+FASHION_MNIST = DEBIAN_DATASETS_DIR / "fashion-mnist"
+
+
+@pytest.mark.skipif(not (FASHION_MNIST / "t10k-labels-idx1-ubyte.gz").exists(),
+                    reason="Debian's dataset-fashion-mnist package is not installed")
+def test_fashion_mnist_from_debians_package_is_read_as_mnist_would_be():
+    data = load_idx(FASHION_MNIST, binarized=False)
+    assert data.x_train.shape == (60000, 784) and data.x_test.shape == (10000, 784) and data.image_shape == (28, 28)
+    assert data.num_classes == 10 and data.y_test.bincount().tolist() == [1000] * 10
+    assert 0.0 == data.x_train.min() and data.x_train.max() == 1.0
+    assert data.name == "fashion-mnist (grey levels)"
+
+
+def test_an_uncompressed_name_holding_gzip_data_gets_a_hint(tmp_path):
+    (tmp_path / "x-ubyte").write_bytes(gzip.compress(idx_bytes(torch.zeros(2, 2, dtype=torch.uint8))))
+    with pytest.raises(ValueError, match="found the bytes 1f 8b .*; it is gzip-compressed: name it \\*.gz"):
+        read_idx(tmp_path / "x-ubyte")
+
+
+def test_a_header_that_announces_more_images_than_the_file_holds(tmp_path):
+    raw = bytearray(idx_bytes(torch.zeros(3, 2, 2, dtype=torch.uint8)))
+    raw[4:8] = (4).to_bytes(4, "big")  # the header says 4 images, the payload holds 3
+    (tmp_path / "count-ubyte").write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"count-ubyte is truncated: a \(4, 2, 2\) array .* needs 32 bytes, the file has 28"):
+        read_idx(tmp_path / "count-ubyte")
+
+
+def test_sample_binarized_follows_the_intensities():
+    x = torch.tensor([0.0, 0.2, 0.5, 0.9, 1.0]).repeat(20000, 1)  # (20000, 5)
+    drawn = sample_binarized(x, seed=3)
+    assert set(drawn.unique().tolist()) == {0.0, 1.0} and torch.equal(drawn, sample_binarized(x, seed=3))
+    assert drawn[:, 0].sum() == 0 and drawn[:, 4].sum() == 20000
+    standard_error = (x[0] * (1 - x[0]) / 20000).sqrt()  # (5,)
+    assert bool(((drawn.mean(0) - x[0]).abs() <= 4 * standard_error + 1e-9).all())

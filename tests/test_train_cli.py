@@ -83,3 +83,46 @@ def test_the_command_is_registered_with_python_dash_m(tmp_path):
     result = subprocess.run([sys.executable, "-m", "vaecourse", "train", "--help"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0 and "--warmup-steps" in result.stdout and "--free-bits" in result.stdout
+
+
+def test_dynamic_binarization_and_the_paper_schedule_from_the_command_line(tmp_path, capsys):
+    write_idx_folder(tmp_path)
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "idx", "--data-dir", str(tmp_path), "--out", str(out), "--dynamic-binarization",
+                 "--lr-schedule", "iwae-paper", "--adam-eps", "1e-4", "--objective", "iwae", "--num-samples", "3",
+                 *TINY]) == 0
+    assert "(dynamically binarized), 40 train / 10 test images" in capsys.readouterr().out
+    config = json.loads((out / "history.json").read_text())["config"]
+    assert (config["binarize"], config["lr_schedule"], config["adam_eps"]) == ("dynamic", "iwae-paper", 1e-4)
+
+
+def corrupt(folder, name, change):
+    path = folder / name
+    path.write_bytes(gzip.compress(change(gzip.decompress(path.read_bytes()))))
+    return path
+
+
+@pytest.mark.parametrize("name, change, message", [
+    ("train-images-idx3-ubyte.gz", lambda raw: b"\x08\x03\x00\x00" + raw[4:],
+     "train-images-idx3-ubyte.gz is not an IDX file: expected a header 00 00 <type> <ndim>"),
+    ("t10k-images-idx3-ubyte.gz", lambda raw: raw[:-7],
+     "t10k-images-idx3-ubyte.gz is truncated: a (10, 6, 5) array of torch.uint8 needs 316 bytes, the file has 309"),
+    ("t10k-labels-idx1-ubyte.gz", lambda raw: raw[:3] + b"\x01" + (9).to_bytes(4, "big") + raw[8:-1],
+     "t10k-images-idx3-ubyte.gz has 10 images but"),
+])
+def test_a_corrupt_idx_file_is_one_clear_line_naming_it(tmp_path, capsys, name, change, message):
+    write_idx_folder(tmp_path)
+    corrupt(tmp_path, name, change)
+    assert main(["train", "--dataset", "idx", "--data-dir", str(tmp_path), "--out", str(tmp_path / "run"),
+                 *TINY]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_a_missing_idx_file_and_a_gaussian_dynamic_run_are_refused(tmp_path, capsys):
+    write_idx_folder(tmp_path)
+    (tmp_path / "train-labels-idx1-ubyte.gz").unlink()
+    assert main(["train", "--dataset", "idx", "--data-dir", str(tmp_path), *TINY]) == 2
+    assert "has no train-labels-idx1-ubyte or train-labels-idx1-ubyte.gz" in capsys.readouterr().err
+    assert main(["train", "--dynamic-binarization", "--likelihood", "gaussian", *TINY]) == 2
+    assert "--dynamic-binarization draws binary pixels for --likelihood bernoulli" in capsys.readouterr().err

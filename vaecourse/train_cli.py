@@ -6,6 +6,12 @@ Example::
     python -m vaecourse train --prior mixture --objective iwae --num-samples 3 --epochs 200 --out runs/recipe
     python -m vaecourse train --dataset idx --data-dir /usr/share/datasets/fashion-mnist --epochs 10 --out runs/fashion
 
+The IWAE paper's setting (``vaecourse.recipes.iwae_paper_recipe``) on local MNIST files, in full::
+
+    python -m vaecourse train --dataset idx --data-dir ~/mnist --dynamic-binarization --hidden 200 200
+        --latent-dim 50 --batch-size 20 --lr-schedule iwae-paper --adam-eps 1e-4 --objective iwae
+        --num-samples 5 --epochs 3280 --k 5000 --out runs/iwae   (one command line)
+
 The summary reports the test ELBO (beta = 1), the importance-sampled NLL :math:`-\\log p(x)` with
 ``--k`` samples, and the active units; the output folder receives ``checkpoint.pt``, ``history.json``,
 ``samples.png``, ``reconstructions.png``, ``latent_space.png`` and ``curves.png``.
@@ -19,6 +25,7 @@ import sys
 from pathlib import Path
 
 DEFAULT_HIDDEN = (256, 256)
+LR_SCHEDULES = ("constant", "cosine", "iwae-paper")  # as vaecourse.train.LR_SCHEDULES (not imported: keeps --help fast)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -31,6 +38,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     data.add_argument("--data-dir", type=Path, help="folder with train-/t10k- images and labels IDX files")
     data.add_argument("--likelihood", choices=("bernoulli", "gaussian"), default="bernoulli",
                       help="bernoulli on binarized pixels, or gaussian on grey levels")
+    data.add_argument("--dynamic-binarization", action="store_true",
+                      help="bernoulli only: draw x ~ Bernoulli(intensities) anew every epoch, and the test set once "
+                           "with a fixed seed (Burda et al., 2016), instead of thresholding at 1/2")
     model = parser.add_argument_group("model")
     model.add_argument("--latent-dim", type=int, default=8)
     model.add_argument("--hidden", type=int, nargs="+", default=list(DEFAULT_HIDDEN), help="hidden layer widths")
@@ -41,6 +51,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     training.add_argument("--epochs", type=int, default=100)
     training.add_argument("--batch-size", type=int, default=100)
     training.add_argument("--lr", type=float, default=1e-3)
+    training.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
+                          help="iwae-paper: lr * 10^(-i/7) for 3^i epochs, i = 0..7 (Burda et al., 2016)")
+    training.add_argument("--adam-eps", type=float, default=1e-8, help="Adam's epsilon (the IWAE paper: 1e-4)")
     training.add_argument("--beta", type=float, default=1.0, help="KL weight in the training objective")
     training.add_argument("--warmup-steps", type=int, default=0, help="linear KL annealing steps")
     training.add_argument("--free-bits", type=float, default=0.0, help="nats per latent dimension")
@@ -58,15 +71,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _load_data(args):
-    from .data import load_digits, load_idx
+    from dataclasses import replace
 
-    binarized = args.likelihood == "bernoulli"
+    from .data import TEST_BINARIZATION_SEED, load_digits, load_idx, sample_binarized
+
+    if args.dynamic_binarization and args.likelihood != "bernoulli":
+        raise ValueError("--dynamic-binarization draws binary pixels for --likelihood bernoulli, not gaussian")
+    binarized = args.likelihood == "bernoulli" and not args.dynamic_binarization
     if args.dataset == "digits":
-        return load_digits(binarized=binarized, seed=args.seed)
-    if args.data_dir is None:
+        data = load_digits(binarized=binarized, seed=args.seed)
+    elif args.data_dir is None:
         raise ValueError("--dataset idx needs --data-dir, a folder with train-images-idx3-ubyte(.gz), "
                          "train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)")
-    return load_idx(args.data_dir, binarized=binarized)
+    else:
+        data = load_idx(args.data_dir, binarized=binarized)
+    if args.dynamic_binarization:  # training images stay grey (fit draws them); the test set is one fixed draw
+        data = replace(data, x_test=sample_binarized(data.x_test, seed=TEST_BINARIZATION_SEED),
+                       name=data.name.replace("grey levels", "dynamically binarized"))
+    return data
 
 
 def _image_grid(images, image_shape, path: Path, title: str, columns: int = 10) -> None:
@@ -125,8 +147,9 @@ def run(args) -> int:
     import torch
 
     from .checkpoint import save_checkpoint
-    from .diagnostics import active_units, encode_data, log_likelihood_estimate, mutual_information
+    from .diagnostics import active_units, encode_data, mutual_information
     from .models import VAE, VAEConfig
+    from .streamed_nll import streamed_log_likelihood_estimate
     from .train import TrainingDivergedError, fit
 
     if args.threads:
@@ -143,12 +166,14 @@ def run(args) -> int:
         history = fit(model, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
                       warmup_steps=args.warmup_steps, free_bits=args.free_bits, seed=args.seed,
                       objective=args.objective, num_samples=args.num_samples,
+                      lr_schedule=args.lr_schedule, adam_eps=args.adam_eps,
+                      binarize="dynamic" if args.dynamic_binarization else "none",
                       device=args.device, progress=not args.no_progress)
     except (FileNotFoundError, ValueError, TypeError, TrainingDivergedError) as error:
         print(f"vaecourse train: error: {error}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    nll = -log_likelihood_estimate(model, data, k=args.k, seed=args.seed).mean().item()
+    nll = -streamed_log_likelihood_estimate(model, data, k=args.k, seed=args.seed).mean().item()  # memory bounded in k
     mu, logvar = encode_data(model, data)
     summary = {
         "test_elbo": history.test_elbo[-1], "test_nll": nll, "k": args.k,
