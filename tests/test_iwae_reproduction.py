@@ -1,0 +1,114 @@
+"""The paper's table in one place, the results file's checks, and the book page's table drawn from the committed results."""
+
+import copy
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from vaecourse.iwae_reproduction import (
+    BURDA_2016_TABLE1,
+    NO_PAPER_FIGURE,
+    comparison_rows,
+    comparison_table,
+    iwae_verdict,
+    load_results,
+    paper_nll,
+    parse_setting,
+    setting_name,
+    speed_table,
+)
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+import notebook_golden  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "iwae_fashion-mnist.json"
+PAGE = ROOT / "book" / "s5_practice" / "mnist_scale.md"
+
+
+def test_the_papers_figures():
+    assert BURDA_2016_TABLE1["passes"] == 3280 and BURDA_2016_TABLE1["eval_k"] == 5000
+    assert [paper_nll("VAE", k) for k in (1, 5, 50)] == [86.76, 86.47, 86.35]
+    assert [paper_nll("IWAE", k) for k in (1, 5, 50)] == [86.76, 85.54, 84.78]
+    assert paper_nll("VAE", 1, layers=2) == 85.33 and paper_nll("IWAE", 50, layers=2) == 82.90
+    assert paper_nll("IWAE", 7) is None
+    with pytest.raises(ValueError, match="method must be one of"):
+        paper_nll("vae", 1)
+
+
+def test_settings_are_parsed_and_named():
+    assert parse_setting("iwae-k5") == ("IWAE", 5) == parse_setting("IWAE k=5")
+    assert setting_name(*parse_setting("vae-k1")) == "VAE k=1"
+    for bad in ("iwae", "vae-k0", "gan-k3", "iwae-kx"):
+        with pytest.raises(ValueError, match="a setting is METHOD-kK"):
+            parse_setting(bad)
+
+
+def minimal_results(dataset="mnist", gain=1.0, se=0.1):
+    curve = {"pass": [1, 2], "seconds": [1.0, 2.0], "train_elbo": [-100.0, -95.0], "test_elbo": [-101.0, -97.0],
+             "test_nll_small_k": [99.0, 96.5]}
+    run = lambda name, method, k, nll, seconds: {  # noqa: E731
+        "name": name, "method": method, "k": k, "passes": 2, "seconds_per_pass": seconds, "test_nll": nll,
+        "test_elbo": -nll - 3, "active_units": 20, "curve": curve}
+    return {"schema": 1, "dataset": dataset, "passes": 2, "batch_size": 20,
+            "hardware": {"description": "a test machine"}, "evaluation": {"k": 5000, "images": 10},
+            "runs": [run("VAE k=1", "VAE", 1, 96.0, 10.0), run("IWAE k=5", "IWAE", 5, 96.0 - gain, 18.0)],
+            "differences": [{"a": "IWAE k=5", "b": "VAE k=1", "mean": -gain, "se": se}]}
+
+
+def test_the_table_shows_the_papers_figure_only_for_mnist():
+    mnist = comparison_table(minimal_results("mnist"))
+    assert "paper, MNIST, 3280 passes" in mnist and "86.76" in mnist and "85.54" in mnist
+    assert "test NLL (k=5000)" in mnist and "hardware: a test machine" in mnist
+    assert "IWAE k=5 - VAE k=1: -1.00 +- 0.10 nats" in mnist
+    fashion = comparison_rows(minimal_results("fashion-mnist"))
+    assert [row["paper"] for row in fashion] == [NO_PAPER_FIGURE] * 2
+
+
+def test_the_verdict_reads_the_measurements():
+    assert iwae_verdict(minimal_results(gain=1.0)).startswith("IWAE k=5 beats VAE k=1 at equal passes (2)")
+    unresolved = iwae_verdict(minimal_results(gain=0.1, se=0.1))
+    assert "does not beat VAE k=1 beyond the noise" in unresolved
+    assert "1.8x the VAE's time" in unresolved and "still fell 2.50 nats over the last pass" in unresolved
+
+
+def test_bad_results_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="results file not found: .*run `python benchmarks/reproduce_iwae.py`"):
+        load_results(tmp_path / "none.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ValueError, match="bad.json is not valid JSON"):
+        load_results(tmp_path / "bad.json")
+    for change, message in ((lambda r: r.pop("evaluation"), r"lacks the field\(s\) \['evaluation'\]"),
+                            (lambda r: r.update(schema=2), "has schema 2; this vaecourse reads schema 1"),
+                            (lambda r: r["runs"][1].pop("curve"), r"runs\[1\] lacks the field\(s\) \['curve'\]")):
+        results = copy.deepcopy(minimal_results())
+        change(results)
+        (tmp_path / "r.json").write_text(json.dumps(results))
+        with pytest.raises(ValueError, match=message):
+            load_results(tmp_path / "r.json")
+
+
+# --- the committed run and the page that shows it -------------------------------------------------------
+
+def test_the_committed_results_are_a_complete_cpu_run():
+    results = load_results(RESULTS)
+    assert results["dataset"] == "fashion-mnist" and results["train_images"] == 60000
+    assert results["evaluation"]["k"] == BURDA_2016_TABLE1["eval_k"]
+    assert [run["name"] for run in results["runs"]][:2] == ["VAE k=1", "IWAE k=5"]
+    assert all(run["passes"] == results["passes"] == len(run["curve"]["pass"]) for run in results["runs"])
+    assert {step["batch"] for step in results["speed"]["steps"]} == {20, 128}
+    assert "% of peak" in speed_table(results["speed"])
+
+
+def test_the_page_prints_the_table_of_the_committed_results():
+    source = PAGE.read_text()
+    assert "benchmarks/results/iwae_fashion-mnist.json" in source
+    assert "comparison_table(results)" in source and "load_results(" in source
+    golden = json.loads(notebook_golden.golden_path(PAGE).read_text())
+    printed = [notebook_golden.output_text(cell["outputs"]) for cell in golden["cells"]]
+    results = load_results(RESULTS)
+    assert any(comparison_table(results) in text for text in printed), "the page's table differs from the results"
+    assert any(iwae_verdict(results) in text for text in printed)
+    assert any(speed_table(results["speed"]) in text for text in printed)

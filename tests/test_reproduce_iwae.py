@@ -1,0 +1,103 @@
+"""The reproduction script's parts that are not timings: its FLOP count, its results file and its error messages."""
+
+import gzip
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from vaecourse.iwae_reproduction import NO_PAPER_FIGURE, comparison_table, load_results
+from vaecourse.models import VAE
+from vaecourse.recipes import iwae_paper_recipe
+
+torch.set_num_threads(1)
+
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+spec = importlib.util.spec_from_file_location("reproduce_iwae", BENCHMARKS / "reproduce_iwae.py")
+reproduce = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(reproduce)
+
+
+def test_step_flops_count_the_decoder_once_per_sample():
+    vae = VAE(iwae_paper_recipe("elbo", 1)[0], seed=0)
+    encoder = 2 * 20 * (784 * 200 + 200 * 200 + 200 * 100)  # forward flops of a batch of 20
+    decoder = 2 * 20 * (50 * 200 + 200 * 200 + 200 * 784)
+    assert reproduce.training_step_flops(vae, 20) == 3 * (encoder + decoder) - 2 * 20 * 784 * 200
+    assert reproduce.training_step_flops(vae, 20) == reproduce.bench_fit.step_flops(vae, 20)  # the same rule
+    assert reproduce.training_step_flops(vae, 20, 5) == 3 * (encoder + 5 * decoder) - 2 * 20 * 784 * 200
+
+
+def write_idx_folder(folder: Path, n_train=40, n_test=12, shape=(6, 5)):
+    generator = torch.Generator().manual_seed(0)
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        images = torch.randint(0, 256, (n, *shape), generator=generator, dtype=torch.uint8)
+        labels = torch.randint(0, 10, (n,), generator=generator, dtype=torch.uint8)
+        for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
+            header = bytes([0, 0, 8, array.dim()]) + b"".join(int(s).to_bytes(4, "big") for s in array.shape)
+            (folder / f"{split}-{kind}-ubyte.gz").write_bytes(gzip.compress(header + bytes(array.flatten().tolist())))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mnist")
+    write_idx_folder(folder)
+    out = folder / "results" / "iwae_mnist.json"
+    code = reproduce.main(["--data-dir", str(folder), "--dataset", "mnist", "--passes", "2", "--settings", "vae-k1",
+                           "iwae-k5", "--eval-k", "30", "--eval-images", "8", "--curve-k", "4", "--chunk-size", "7",
+                           "--skip-speed", "--threads", "1", "--device", "cpu", "--out", str(out)])
+    return code, out
+
+
+def test_the_script_writes_a_results_file_the_book_can_read(tiny_run, capsys):
+    code, out = tiny_run
+    assert code == 0
+    results = load_results(out)
+    assert [run["name"] for run in results["runs"]] == ["VAE k=1", "IWAE k=5"]
+    assert results["passes"] == 2 and results["evaluation"]["k"] == 30 and results["evaluation"]["images"] == 8
+    assert results["train_images"] == 40 and results["hardware"]["device"] == "cpu"
+    assert results["evaluation"]["peak_memory_mib"] > 0
+    for run in results["runs"]:
+        assert run["curve"]["pass"] == [1, 2] and len(run["curve"]["test_nll_small_k"]) == 2
+        assert run["test_nll"] > 0 and run["seconds_per_pass"] > 0
+    (difference,) = results["differences"]
+    assert (difference["a"], difference["b"]) == ("IWAE k=5", "VAE k=1")
+    nll = {run["name"]: run["test_nll"] for run in results["runs"]}
+    assert difference["mean"] == pytest.approx(nll["IWAE k=5"] - nll["VAE k=1"], abs=1e-4)
+    table = comparison_table(results)
+    assert "86.76" in table and "85.54" in table and NO_PAPER_FIGURE not in table  # MNIST: the paper's figures
+    curves = out.with_name("iwae_mnist_curves.csv").read_text().splitlines()
+    assert curves[0] == "setting,pass,seconds,train_elbo,test_elbo,test_nll_k4" and len(curves) == 5
+
+
+def test_the_same_command_gives_the_same_numbers(tiny_run, tmp_path):
+    _, out = tiny_run
+    first = json.loads(out.read_text())
+    folder = out.parent.parent
+    again = tmp_path / "again.json"
+    assert reproduce.main(["--data-dir", str(folder), "--dataset", "mnist", "--passes", "2", "--settings", "vae-k1",
+                           "iwae-k5", "--eval-k", "30", "--eval-images", "8", "--curve-k", "4", "--chunk-size", "7",
+                           "--skip-speed", "--threads", "1", "--device", "cpu", "--out", str(again)]) == 0
+    second = json.loads(again.read_text())
+    for a, b in zip(first["runs"], second["runs"]):
+        assert a["test_nll"] == b["test_nll"] and a["curve"]["train_elbo"] == b["curve"]["train_elbo"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--data-dir", "/nonexistent/mnist"], "no IDX data in /nonexistent/mnist"),
+    (["--settings", "gan-k3"], "a setting is METHOD-kK"),
+])
+def test_errors_are_one_clear_line_not_a_traceback(tiny_run, capsys, extra, message):
+    folder = tiny_run[1].parent.parent
+    assert reproduce.main(["--data-dir", str(folder), "--skip-speed", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_corrupt_idx_file_is_named(tmp_path, capsys):
+    write_idx_folder(tmp_path)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x03" + bytes(10)))
+    assert reproduce.main(["--data-dir", str(tmp_path), "--skip-speed"]) == 2
+    err = capsys.readouterr().err
+    assert "t10k-images-idx3-ubyte.gz is truncated" in err and "Traceback" not in err
