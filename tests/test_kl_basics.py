@@ -1,4 +1,4 @@
-"""Tests of vaecourse.kl_basics against torch.distributions and closed forms."""
+"""Tests of vaecourse.core.kl against torch.distributions and closed forms."""
 
 import math
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from torch.distributions import Categorical, MixtureSameFamily, Normal, kl_divergence
 
 from vaecourse import gaussian_kl_between
-from vaecourse.kl_basics import categorical_kl, fit_gaussian_by_kl, grid_kl, moment_match
+from vaecourse.core.kl import categorical_kl, fit_gaussian_by_kl, grid_kl, moment_match
 
 GRID = torch.linspace(-8.0, 8.0, 1601, dtype=torch.float64)  # for the fits: every density here is negligible past 8
 WIDE_GRID = torch.linspace(-25.0, 25.0, 10001, dtype=torch.float64)  # for quadrature checks against closed forms

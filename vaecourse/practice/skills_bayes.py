@@ -12,8 +12,8 @@ import random
 
 import torch
 
-from ..kl_basics import categorical_kl
-from ..montecarlo import monte_carlo_estimate
+from ..core.kl import categorical_kl
+from ..core.montecarlo import monte_carlo_estimate
 from ._draws import grid, probabilities
 from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, par, register_skill
 

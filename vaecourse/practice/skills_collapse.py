@@ -11,7 +11,7 @@ import random
 
 import torch
 
-from ..train import cyclical_kl_weight, kl_annealing_weight
+from ..training.loop import cyclical_kl_weight, kl_annealing_weight
 from ._draws import grid
 from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
 

@@ -12,7 +12,7 @@ import random
 
 import torch
 
-from ..ddpm import NoiseSchedule, q_sample
+from ..models.ddpm import NoiseSchedule, q_sample
 from ._draws import grid
 from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
 

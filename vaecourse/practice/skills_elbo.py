@@ -12,7 +12,7 @@ import random
 
 import torch
 
-from ..kl_basics import categorical_kl
+from ..core.kl import categorical_kl
 from ._draws import grid, probabilities, tensor64
 from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import random
 
-from ..bounds import ElboTerms, iwae_bound
-from ..train import kl_annealing_weight
+from ..core.bounds import ElboTerms, iwae_bound
+from ..training.loop import kl_annealing_weight
 from ._draws import grid, tensor64
 from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
 

@@ -11,8 +11,8 @@ import random
 
 import torch.nn.functional as F
 
-from ..kl import gaussian_kl
-from ..likelihoods import bernoulli_log_likelihood
+from ..core.kl import gaussian_kl
+from ..core.likelihoods import bernoulli_log_likelihood
 from ._draws import grid, tensor64
 from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, par, register_skill
 

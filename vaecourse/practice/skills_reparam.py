@@ -11,7 +11,7 @@ import random
 
 import torch
 
-from ..reparam import reparameterize
+from ..core.reparam import reparameterize
 from ._draws import grid, tensor64
 from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, par, register_skill
 

@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from ...likelihoods import gaussian_log_likelihood
-from ...montecarlo import monte_carlo_estimate
+from ...core.likelihoods import gaussian_log_likelihood
+from ...core.montecarlo import monte_carlo_estimate
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
 from ..observe import Case
 from . import _draw

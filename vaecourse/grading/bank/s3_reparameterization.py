@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from ...reparam import reparameterize as _reparameterize
+from ...core.reparam import reparameterize as _reparameterize
 from ..exercise import FunctionExercise, Mistake, gradient_cut, nondeterministic, register
 from ..observe import Case
 from . import _draw

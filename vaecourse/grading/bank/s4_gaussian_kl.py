@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ...kl import gaussian_kl as _gaussian_kl
+from ...core.kl import gaussian_kl as _gaussian_kl
 from ..exercise import FunctionExercise, Mistake, ValueExercise, register
 from ..observe import Case
 from . import _draw

@@ -7,8 +7,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ...likelihoods import bernoulli_log_likelihood as _bernoulli_log_likelihood
-from ...likelihoods import gaussian_log_likelihood
+from ...core.likelihoods import bernoulli_log_likelihood as _bernoulli_log_likelihood
+from ...core.likelihoods import gaussian_log_likelihood
 from ..exercise import (
     ChoiceExercise,
     FunctionExercise,

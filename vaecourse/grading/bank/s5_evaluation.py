@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ...bounds import ElboTerms
+from ...core.bounds import ElboTerms
 from ..exercise import FunctionExercise, Mistake, register
 from ..observe import Case
 from . import _draw

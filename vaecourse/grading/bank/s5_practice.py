@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from ...bounds import iwae_bound as _iwae_bound
+from ...core.bounds import iwae_bound as _iwae_bound
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register, unstable_only
 from ..observe import Case
 from . import _draw

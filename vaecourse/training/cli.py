@@ -58,7 +58,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _load_data(args):
-    from .data import load_digits, load_idx
+    from ..data.images import load_digits, load_idx
 
     binarized = args.likelihood == "bernoulli"
     if args.dataset == "digits":
@@ -126,8 +126,8 @@ def run(args) -> int:
 
     from .checkpoint import save_checkpoint
     from .diagnostics import active_units, encode_data, log_likelihood_estimate, mutual_information
-    from .models import VAE, VAEConfig
-    from .train import TrainingDivergedError, fit
+    from ..models.vae import VAE, VAEConfig
+    from .loop import TrainingDivergedError, fit
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._validation import require_positive_int, require_tensor
+from ..core._validation import require_positive_int, require_tensor
 
 
 @dataclass(frozen=True)

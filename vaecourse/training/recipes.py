@@ -11,8 +11,8 @@ against a bare PyTorch loop. Usage::
 
 from __future__ import annotations
 
-from .models import VAEConfig
-from .train import TrainConfig
+from ..models.vae import VAEConfig
+from .loop import TrainConfig
 
 
 def digits_recipe() -> tuple[VAEConfig, TrainConfig]:
@@ -20,7 +20,7 @@ def digits_recipe() -> tuple[VAEConfig, TrainConfig]:
 
     - 64-256-256-8 tanh encoder and decoder: two hidden layers fit digits far better than one (a one-layer
       decoder stays about 0.6 nats worse); wider or deeper nets only overfit the 1438 training images sooner.
-    - A learned mixture prior with 50 components (:class:`~vaecourse.priors.MixturePrior`): digits form
+    - A learned mixture prior with 50 components (:class:`~vaecourse.core.priors.MixturePrior`): digits form
       clusters, and a round N(0, I) prior wastes probability between them (worth about 0.15 nats alone).
     - The IWAE objective with k = 3 samples (Burda et al., 2016): the tighter bound trains a better decoder
       and a broader encoder, which the k = 1000 importance-sampled estimate rewards (about 0.2 nats alone;

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
-from .autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
-from .conditional import ConditionalVAE, ConditionalVAEConfig
-from .models import VAE, VAEConfig
+from ..models.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
+from ..models.conditional import ConditionalVAE, ConditionalVAEConfig
+from ..models.vae import VAE, VAEConfig
 from .history import History
 
 FORMAT = "vaecourse-checkpoint-1"

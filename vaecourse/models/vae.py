@@ -6,8 +6,8 @@ r"""The VAE: an MLP Gaussian encoder with a Bernoulli or Gaussian decoder and a 
     \ \text{or}\ \mathcal N\big(x;\ m_\theta(z),\ \sigma_x^2 I\big)
 
 and the ELBO :math:`\mathbb E_q[\log p_\theta(x\mid z)] - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p(z))` is computed by
-:func:`vaecourse.bounds.elbo_estimate`, written out in :meth:`VAE.forward` (one pass, one sample
-dimension only when ``num_samples > 1``). The conditional VAE lives in :mod:`vaecourse.conditional`.
+:func:`vaecourse.core.bounds.elbo_estimate`, written out in :meth:`VAE.forward` (one pass, one sample
+dimension only when ``num_samples > 1``). The conditional VAE lives in :mod:`vaecourse.models.conditional`.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from ._validation import require_nonnegative_float, require_positive_int, require_tensor
-from .bounds import ElboTerms
-from .kl import gaussian_kl_between, gaussian_kl_per_dim
-from .likelihoods import (
+from ..core._validation import require_nonnegative_float, require_positive_int, require_tensor
+from ..core.bounds import ElboTerms
+from ..core.kl import gaussian_kl_between, gaussian_kl_per_dim
+from ..core.likelihoods import (
     _bernoulli_log_likelihood,
     diagonal_gaussian_log_density,
     gaussian_log_likelihood,
     require_bernoulli_data,
     standard_normal_log_density,
 )
-from .priors import MixturePrior
+from ..core.priors import MixturePrior
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus,
                "silu": nn.SiLU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
@@ -40,7 +40,7 @@ PRIORS = ("standard", "mixture")
 @dataclass(frozen=True)
 class VAEConfig:
     """Sizes and choices of a :class:`VAE`; the defaults are a plain VAE for digits (the tuned recipe, with
-    a mixture prior, is :func:`vaecourse.recipes.digits_recipe`)."""
+    a mixture prior, is :func:`vaecourse.training.recipes.digits_recipe`)."""
 
     data_dim: int = 64
     latent_dim: int = 8
@@ -79,7 +79,7 @@ class VAEOutput:
     Gaussian prior its sum over ``j`` is ``terms.kl``. (For the mixture prior it is a Monte Carlo estimate
     against each coordinate's marginal, a measure of use that does not sum to the joint KL.)
     ``log_weights`` ``(B, L)``: :math:`\\log p(x, z_\\ell) - \\log q(z_\\ell\\mid x)` at the L samples,
-    filled when ``forward(..., log_weights=True)``, for :func:`~vaecourse.bounds.iwae_bound`.
+    filled when ``forward(..., log_weights=True)``, for :func:`~vaecourse.core.bounds.iwae_bound`.
     ``z`` ``(L, B, D)``: the latent samples the terms were computed at.
     """
 
@@ -213,8 +213,8 @@ class VAE(nn.Module):
                          y: torch.Tensor | None = None) -> torch.Tensor:
         r"""Per-example, per-dimension :math:`\mathrm{KL}(q(z_j\mid x)\,\|\,p(z_j))`, shape ``(B, D)``.
 
-        Closed form for Gaussian priors (the summands of :func:`~vaecourse.kl.gaussian_kl`, or
-        :func:`~vaecourse.kl.gaussian_kl_between` for a learned :math:`p(z\mid y)`). For the mixture prior,
+        Closed form for Gaussian priors (the summands of :func:`~vaecourse.core.kl.gaussian_kl`, or
+        :func:`~vaecourse.core.kl.gaussian_kl_between` for a learned :math:`p(z\mid y)`). For the mixture prior,
         a Monte Carlo estimate at the samples ``z`` ``(L, B, D)`` against each coordinate's marginal.
         """
         if self.config.prior == "mixture":
@@ -234,7 +234,7 @@ class VAE(nn.Module):
                 per_dim: bool = True) -> VAEOutput:
         r"""Encode, sample ``num_samples`` latents per example and score them: a :class:`VAEOutput`.
 
-        The SGVB estimate of :func:`~vaecourse.bounds.elbo_estimate`, written out for the model:
+        The SGVB estimate of :func:`~vaecourse.core.bounds.elbo_estimate`, written out for the model:
 
         .. math:: z^{(\ell)} = \mu + e^{s/2}\odot\varepsilon^{(\ell)}, \qquad
                   \mathrm{ELBO}(x) \approx \frac1L\sum_\ell \log p_\theta(x\mid z^{(\ell)}) - \mathrm{KL}(q\,\|\,p)
@@ -284,7 +284,7 @@ class VAE(nn.Module):
 
     def elbo(self, x: torch.Tensor, y: torch.Tensor | None = None, *, num_samples: int = 1,
              beta: float = 1.0, eps: torch.Tensor | None = None) -> ElboTerms:
-        """The per-example :class:`~vaecourse.bounds.ElboTerms` of ``x`` (each ``(B,)``)."""
+        """The per-example :class:`~vaecourse.core.bounds.ElboTerms` of ``x`` (each ``(B,)``)."""
         return self.forward(x, y, num_samples=num_samples, beta=beta, eps=eps).terms
 
     def _prior_sample(self, n: int, y, generator) -> torch.Tensor:

@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ._validation import require_finite, require_positive_int, require_tensor
+from ..core._validation import require_finite, require_positive_int, require_tensor
 
 DrawValues = Callable[[int, torch.Generator], torch.Tensor]
 """``draw(num_values, generator)`` returns ``num_values`` independent draws of ``f(Z)``, shape ``(num_values,)``."""

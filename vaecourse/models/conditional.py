@@ -7,7 +7,7 @@ r"""The conditional VAE: encoder, decoder and optionally the prior see a class l
     \mathrm{ELBO}(x, y) = \mathbb E_q[\log p_\theta(x\mid z, y)] - \mathrm{KL}\big(q_\phi(z\mid x, y)\,\|\,p_\psi(z\mid y)\big)
 
 The label enters as a one-hot vector concatenated to the network inputs; the KL to a learned prior
-uses :func:`~vaecourse.kl.gaussian_kl_between`. ``sample(n, y)`` draws images of chosen classes.
+uses :func:`~vaecourse.core.kl.gaussian_kl_between`. ``sample(n, y)`` draws images of chosen classes.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import require_positive_int
-from .likelihoods import gaussian_log_likelihood, standard_normal_log_density
-from .models import VAE, VAEConfig, mlp
+from ..core._validation import require_positive_int
+from ..core.likelihoods import gaussian_log_likelihood, standard_normal_log_density
+from .vae import VAE, VAEConfig, mlp
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class ConditionalVAE(VAE):
 
     :math:`q_\\phi(z\\mid x, y)`, :math:`p_\\theta(x\\mid z, y)` and :math:`p(z\\mid y)`: with
     ``learned_prior=True`` the prior's mean and log-variance are learned per class (starting at
-    :math:`\\mathcal N(0, I)`), and the KL uses :func:`~vaecourse.kl.gaussian_kl_between`.
+    :math:`\\mathcal N(0, I)`), and the KL uses :func:`~vaecourse.core.kl.gaussian_kl_between`.
     ``sample(n, y)`` draws digits of the chosen classes.
     """
 

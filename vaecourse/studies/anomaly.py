@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import require_positive_int, require_tensor
-from .data import ImageDataset
-from .diagnostics import split_xy
+from ..core._validation import require_positive_int, require_tensor
+from ..data.images import ImageDataset
+from ..training.diagnostics import split_xy
 
 
 @torch.no_grad()
@@ -30,7 +30,7 @@ def elbo_anomaly_scores(model, data, *, num_samples: int = 10, batch_size: int =
     score does not depend on ``batch_size`` or on the other examples' batches.
 
     Args:
-        model: a trained :class:`~vaecourse.models.VAE`.
+        model: a trained :class:`~vaecourse.models.vae.VAE`.
         data: ``x`` of shape ``(N, data_dim)``, or ``(x, y)`` for a conditional model.
     """
     require_positive_int("num_samples", num_samples)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validation import require_positive_int, require_tensor
-from .data import ImageDataset
-from .diagnostics import encode_data
+from ..core._validation import require_positive_int, require_tensor
+from ..data.images import ImageDataset
+from ..training.diagnostics import encode_data
 
 
 def _as_numpy(name: str, value: torch.Tensor, dims: int) -> np.ndarray:

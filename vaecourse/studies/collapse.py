@@ -2,7 +2,7 @@ r"""Posterior collapse on the bench: train one model per mitigation with the sam
 
 A collapsed posterior satisfies :math:`q_\phi(z\mid x) \approx p(z)` for every :math:`x`, so the decoder
 cannot tell codes apart. Besides the KL, active units and mutual information of
-:mod:`vaecourse.diagnostics`, this module measures that directly, as the nats a decoder gains from
+:mod:`vaecourse.training.diagnostics`, this module measures that directly, as the nats a decoder gains from
 the right code over a code drawn from the prior,
 
 .. math::
@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ._validation import require_positive_int, require_tensor
-from .autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
-from .diagnostics import active_units, encode_data, mutual_information
-from .train import History, fit
+from ..core._validation import require_positive_int, require_tensor
+from ..models.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
+from ..training.diagnostics import active_units, encode_data, mutual_information
+from ..training.loop import History, fit
 
 
 @dataclass(frozen=True)
 class Mitigation:
-    """One arm of the comparison: keyword overrides for :func:`~vaecourse.train.fit` and the decoder's context.
+    """One arm of the comparison: keyword overrides for :func:`~vaecourse.training.loop.fit` and the decoder's context.
 
     ``context=None`` keeps the full autoregressive (GRU) decoder; an integer ``k`` swaps in the weaker
     decoder that sees only ``k`` previous pixels (``0``: none, a plain VAE decoder).
@@ -118,25 +118,25 @@ def pixel_disagreement(images: torch.Tensor) -> float:
 
 
 def mean_mutual_information(mu: torch.Tensor, logvar: torch.Tensor, *, repeats: int = 8) -> float:
-    """:func:`~vaecourse.diagnostics.mutual_information` averaged over ``repeats`` seeds (its noise / sqrt(repeats))."""
+    """:func:`~vaecourse.training.diagnostics.mutual_information` averaged over ``repeats`` seeds (its noise / sqrt(repeats))."""
     require_positive_int("repeats", repeats)
     return sum(mutual_information(mu, logvar, seed=s) for s in range(repeats)) / repeats
 
 
 def run_mitigations(data, mitigations=DEFAULT_MITIGATIONS, *, model_config: AutoregressiveVAEConfig | None = None,
                     seed: int = 0, num_prior_samples: int = 4, **train) -> list[CollapseRun]:
-    """Train one :class:`~vaecourse.autoregressive.AutoregressiveVAE` per mitigation and measure it.
+    """Train one :class:`~vaecourse.models.autoregressive.AutoregressiveVAE` per mitigation and measure it.
 
     Every arm starts from the same initial weights (``seed``), sees the same batches in the same order
     and draws the same noise, so the differences are the mitigations'.
 
     Args:
-        data: an :class:`~vaecourse.data.ImageDataset` of binary images (its train and test splits).
+        data: an :class:`~vaecourse.data.images.ImageDataset` of binary images (its train and test splits).
         mitigations: :class:`Mitigation` arms (default :data:`DEFAULT_MITIGATIONS`).
         model_config: sizes shared by every arm; its ``context`` is replaced by each arm's.
         seed: initial weights and training noise.
         num_prior_samples: prior codes per test example for :func:`latent_value` (its cost grows with it).
-        **train: keyword arguments for :func:`~vaecourse.train.fit` shared by every arm (``epochs=...``).
+        **train: keyword arguments for :func:`~vaecourse.training.loop.fit` shared by every arm (``epochs=...``).
     """
     base = model_config or AutoregressiveVAEConfig()
     runs = []

@@ -20,9 +20,9 @@ from typing import Callable
 
 import torch
 
-from ._validation import require_nonnegative_float, require_positive_int, value_checks
-from .bounds import iwae_bound
-from .data import ImageDataset
+from ..core._validation import require_nonnegative_float, require_positive_int, value_checks
+from ..core.bounds import iwae_bound
+from ..data.images import ImageDataset
 from .diagnostics import evaluate, split_xy
 from .history import EpochRecords, History, ProgressBar
 
@@ -36,7 +36,7 @@ class TrainingDivergedError(FloatingPointError):
 @dataclass(frozen=True)
 class TrainConfig:
     """The hyperparameters of :func:`fit`. The defaults train a plain digits VAE in seconds (100 epochs);
-    the tuned recipe is :func:`vaecourse.recipes.digits_recipe`."""
+    the tuned recipe is :func:`vaecourse.training.recipes.digits_recipe`."""
 
     epochs: int = 100
     batch_size: int = 100
@@ -131,9 +131,9 @@ def fit(model: torch.nn.Module, train_data, test_data=None, config: TrainConfig 
     """Train ``model`` with Adam on the (weighted) ELBO and return its per-epoch :class:`History`.
 
     Args:
-        model: a :class:`~vaecourse.models.VAE` (or subclass); moved to ``device`` in place.
+        model: a :class:`~vaecourse.models.vae.VAE` (or subclass); moved to ``device`` in place.
         train_data, test_data: a tensor ``x`` of shape ``(N, data_dim)``, a pair ``(x, y)`` with labels
-            (needed by conditional models), or an :class:`~vaecourse.data.ImageDataset` (then its test
+            (needed by conditional models), or an :class:`~vaecourse.data.images.ImageDataset` (then its test
             split is used when ``test_data`` is None).
         config: a :class:`TrainConfig`; keyword ``hyperparameters`` override its fields,
             e.g. ``fit(model, x, epochs=20, beta=0.5)``.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import require_finite, require_positive_int, require_tensor
+from ..core._validation import require_finite, require_positive_int, require_tensor
 
 
 def _check_pair(z1: torch.Tensor, z2: torch.Tensor, steps: int) -> None:
@@ -75,7 +75,7 @@ def decode_interpolation(model, x1: torch.Tensor, x2: torch.Tensor, steps: int =
     decoder mean :math:`\mathbb E[x\mid z(t)]` (pixel probabilities for a Bernoulli decoder).
 
     Args:
-        model: an unconditional :class:`~vaecourse.models.VAE` (``encode`` and ``decoder_mean``).
+        model: an unconditional :class:`~vaecourse.models.vae.VAE` (``encode`` and ``decoder_mean``).
         x1, x2: ``(P, data_dim)`` each, the start and end images of ``P`` paths.
         steps: points per path, ``>= 2``.
         spherical: as :func:`interpolate_latents`.

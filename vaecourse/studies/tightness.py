@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import require_finite, require_positive_int, require_tensor
-from .linear_gaussian import LinearGaussianModel
+from ..core._validation import require_finite, require_positive_int, require_tensor
+from ..core.linear_gaussian import LinearGaussianModel
 
 
 @dataclass(frozen=True)

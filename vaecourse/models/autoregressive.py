@@ -19,14 +19,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import require_positive_int
-from .likelihoods import bernoulli_log_likelihood
-from .models import VAE, VAEConfig, _generator, mlp
+from ..core._validation import require_positive_int
+from ..core.likelihoods import bernoulli_log_likelihood
+from .vae import VAE, VAEConfig, _generator, mlp
 
 
 @dataclass(frozen=True)
 class AutoregressiveVAEConfig(VAEConfig):
-    """A :class:`~vaecourse.models.VAEConfig` (Bernoulli only) with an autoregressive decoder.
+    """A :class:`~vaecourse.models.vae.VAEConfig` (Bernoulli only) with an autoregressive decoder.
 
     ``hidden_dims`` sizes the encoder (and the MLP of the weaker decoder); ``decoder_hidden`` the GRU.
     """
@@ -129,7 +129,7 @@ class WeakDecoder(nn.Module):
 
 
 class AutoregressiveVAE(VAE):
-    """A :class:`~vaecourse.models.VAE` whose decoder is :class:`GRUDecoder` (or :class:`WeakDecoder`).
+    """A :class:`~vaecourse.models.vae.VAE` whose decoder is :class:`GRUDecoder` (or :class:`WeakDecoder`).
 
     ``log_likelihood(x, z)`` scores all pixels in one pass; ``sample`` and ``reconstruct`` generate
     pixel by pixel (``data_dim`` passes), so they are slower than the plain VAE's.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from ._validation import require_tensor
+from ..core._validation import require_tensor
 
 DEBIAN_DATASETS_DIR = Path("/usr/share/datasets")
 """Where Debian's ``dataset-fashion-mnist`` package puts its IDX files (optional, never required)."""

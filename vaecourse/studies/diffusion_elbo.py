@@ -29,10 +29,10 @@ from typing import Callable
 
 import torch
 
-from ._validation import require_tensor
-from .ddpm import NoiseSchedule, q_posterior, q_sample
-from .kl import gaussian_kl, gaussian_kl_between
-from .likelihoods import gaussian_log_likelihood
+from ..core._validation import require_tensor
+from ..models.ddpm import NoiseSchedule, q_posterior, q_sample
+from ..core.kl import gaussian_kl, gaussian_kl_between
+from ..core.likelihoods import gaussian_log_likelihood
 
 EpsilonModel = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """``eps_model(x_t, t)``: the predicted noise ``(B, D)`` for points ``(B, D)`` at integer steps ``(B,)``."""
@@ -57,7 +57,7 @@ def noise_prediction_weights(schedule: NoiseSchedule, variance: str = "posterior
     r"""The weights :math:`\lambda_t = \beta_t^2 / (2\sigma_t^2\alpha_t(1-\bar\alpha_t))` of the ELBO's noise MSE, ``(T,)``.
 
     Example (at t = 1, :math:`\sigma_1^2 = \beta_1 = 1 - \bar\alpha_1`, so :math:`\lambda_1 = 1/(2\alpha_1)`):
-        >>> from vaecourse.ddpm import linear_schedule
+        >>> from vaecourse.models.ddpm import linear_schedule
         >>> weights = noise_prediction_weights(linear_schedule(10))
         >>> weights.shape, round(weights[0].item(), 4)
         (torch.Size([10]), 0.5051)
@@ -109,9 +109,9 @@ def diffusion_elbo_terms(eps_model: EpsilonModel, x0: torch.Tensor, schedule: No
                          generator: torch.Generator | None = None) -> DiffusionElboTerms:
     r"""Estimate every term of the negative diffusion ELBO of ``x0`` ``(B, D)`` with one :math:`x_t` per step.
 
-    Each :math:`x_t\sim q(x_t\mid x_0)` is drawn in closed form (:func:`~vaecourse.ddpm.q_sample`) with noise
-    ``eps[t-1]``; the KLs use :func:`~vaecourse.ddpm.q_posterior` and
-    :func:`~vaecourse.kl.gaussian_kl_between`, :math:`L_T` uses :func:`~vaecourse.kl.gaussian_kl`.
+    Each :math:`x_t\sim q(x_t\mid x_0)` is drawn in closed form (:func:`~vaecourse.models.ddpm.q_sample`) with noise
+    ``eps[t-1]``; the KLs use :func:`~vaecourse.models.ddpm.q_posterior` and
+    :func:`~vaecourse.core.kl.gaussian_kl_between`, :math:`L_T` uses :func:`~vaecourse.core.kl.gaussian_kl`.
 
     Args:
         eps_model: the noise predictor ``eps_model(x_t, t)``.

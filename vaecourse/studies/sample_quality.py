@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import require_tensor
+from ..core._validation import require_tensor
 
 
 @dataclass(frozen=True)

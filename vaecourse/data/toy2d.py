@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from ._validation import require_nonnegative_float, require_positive_int
+from ..core._validation import require_nonnegative_float, require_positive_int
 
 
 def _standardized(points: torch.Tensor) -> torch.Tensor:

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import require_broadcastable, require_positive_int, require_tensor
-from .bounds import importance_sampled_log_likelihood
-from .data import ImageDataset
-from .kl import gaussian_kl, gaussian_kl_between
-from .likelihoods import diagonal_gaussian_log_density, standard_normal_log_density
-from .reparam import reparameterize
+from ..core._validation import require_broadcastable, require_positive_int, require_tensor
+from ..core.bounds import importance_sampled_log_likelihood
+from ..data.images import ImageDataset
+from ..core.kl import gaussian_kl, gaussian_kl_between
+from ..core.likelihoods import diagonal_gaussian_log_density, standard_normal_log_density
+from ..core.reparam import reparameterize
 
 
 def split_xy(model, data, name: str = "data", device=None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Turn ``x``, ``(x, y)`` or an :class:`~vaecourse.data.ImageDataset` (its test split) into ``(x, y)``.
+    """Turn ``x``, ``(x, y)`` or an :class:`~vaecourse.data.images.ImageDataset` (its test split) into ``(x, y)``.
 
     ``y`` is returned only when ``model.requires_labels``; such models raise if it is missing.
     Both tensors are moved to ``device`` (default: the model's).
@@ -105,7 +105,7 @@ def log_likelihood_estimate(model, data, *, k: int = 1000, batch_size: int = 100
 
     .. math:: \log p(x) \approx \log\frac1k \sum_{i=1}^k \frac{p(x\mid z_i)\,p(z_i)}{q(z_i\mid x)}, \quad z_i\sim q(z\mid x)
 
-    Wraps :func:`~vaecourse.bounds.importance_sampled_log_likelihood`. In expectation a lower bound
+    Wraps :func:`~vaecourse.core.bounds.importance_sampled_log_likelihood`. In expectation a lower bound
     that tightens as ``k`` grows (Burda et al., 2016); the test NLL is ``-estimate.mean()``.
     Memory is bounded by evaluating ``batch_size`` examples times ``chunk_size`` samples at a time,
     so ``k = 1000`` fits a laptop. A learned prior (:math:`p(z\mid y)`, or a mixture) is handled by adding

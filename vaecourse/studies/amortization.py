@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._validation import require_finite, require_positive_int, require_tensor
-from .bounds import elbo_estimate
-from .linear_gaussian import LinearGaussianModel
+from ..core._validation import require_finite, require_positive_int, require_tensor
+from ..core.bounds import elbo_estimate
+from ..core.linear_gaussian import LinearGaussianModel
 
 
 class LinearEncoder(nn.Module):

@@ -15,7 +15,7 @@ from typing import Callable
 
 import torch
 
-from ._validation import require_positive_int
+from ..core._validation import require_positive_int
 
 
 class EvaluationCounter:

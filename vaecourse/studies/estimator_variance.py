@@ -7,12 +7,12 @@ from typing import Callable
 
 import torch
 
-from ._validation import require_finite, require_positive_int, require_tensor
+from ..core._validation import require_finite, require_positive_int, require_tensor
 from .convergence import log_log_slope
-from .gradients import SampleFunction
+from ..core.gradients import SampleFunction
 
 GradientEstimator = Callable[..., tuple[torch.Tensor, torch.Tensor]]
-"""``estimator(f, mu, logvar, num_samples, eps=..., **kwargs) -> (grad_mu, grad_logvar)``, as in :mod:`vaecourse.gradients`."""
+"""``estimator(f, mu, logvar, num_samples, eps=..., **kwargs) -> (grad_mu, grad_logvar)``, as in :mod:`vaecourse.core.gradients`."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def gradient_variance_study(
         \qquad g^{(r)} = \text{the estimate from the } r\text{-th batch of } L \text{ noise draws}
 
     All repeats come from one call with noise of shape ``(R, L, D)`` (the estimators of
-    :mod:`vaecourse.gradients` treat leading dimensions as independent estimates), drawn from a
+    :mod:`vaecourse.core.gradients` treat leading dimensions as independent estimates), drawn from a
     generator seeded with ``seed``: two estimators studied with the same seed see the same noise, so
     their difference is the estimators', not the luck of the draw.
 

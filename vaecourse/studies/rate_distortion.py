@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ._validation import require_nonnegative_float, require_tensor
-from .diagnostics import active_units, encode_data
-from .models import VAE, VAEConfig
-from .train import fit
+from ..core._validation import require_nonnegative_float, require_tensor
+from ..training.diagnostics import active_units, encode_data
+from ..models.vae import VAE, VAEConfig
+from ..training.loop import fit
 
 
 @dataclass
@@ -44,14 +44,14 @@ class RatePoint:
 
 
 def beta_sweep(data, betas, *, model_config: VAEConfig | None = None, seed: int = 0, **train) -> list[RatePoint]:
-    """Train one :class:`~vaecourse.models.VAE` per beta (same seed, same batches) and measure it on the test set.
+    """Train one :class:`~vaecourse.models.vae.VAE` per beta (same seed, same batches) and measure it on the test set.
 
     Args:
-        data: an :class:`~vaecourse.data.ImageDataset`, or a pair ``(x_train, x_test)`` of tensors.
+        data: an :class:`~vaecourse.data.images.ImageDataset`, or a pair ``(x_train, x_test)`` of tensors.
         betas: the KL weights, each >= 0.
-        model_config: the shared :class:`~vaecourse.models.VAEConfig`.
+        model_config: the shared :class:`~vaecourse.models.vae.VAEConfig`.
         seed: initial weights and training noise, the same for every beta.
-        **train: keyword arguments for :func:`~vaecourse.train.fit` (``epochs=...``).
+        **train: keyword arguments for :func:`~vaecourse.training.loop.fit` (``epochs=...``).
 
     Returns:
         One :class:`RatePoint` per beta, in the order given.
