@@ -1,16 +1,19 @@
 """vaecourse: the tested companion library of the Variational Autoencoders course.
 
-The subpackages are its layers, bottom to top; a layer imports only those below it:
+Its subpackages are layers, bottom to top; each imports only itself and the layers named after it
+(``tests/test_package_layout.py`` checks this, and that no import circle exists):
 
 - :mod:`vaecourse.core`: the math (KL, reparameterization, likelihoods, bounds, estimators, Monte
   Carlo, priors, the linear-Gaussian model); imports no other part of vaecourse.
-- :mod:`vaecourse.data`: digits, IDX files and 2-d toy sets.
-- :mod:`vaecourse.models`: the VAE and its variants, the DDPM.
-- :mod:`vaecourse.training`: ``fit``, History, checkpoints, recipes, diagnostics, the ``train`` command.
-- :mod:`vaecourse.studies`: the experiments behind particular book sessions.
-- :mod:`vaecourse.viz`: the book's figures and players.
-- :mod:`vaecourse.grading`, :mod:`vaecourse.practice`, :mod:`vaecourse.instructor`: checking
-  exercises, practice variants, grading a class.
+- :mod:`vaecourse.data`: digits, IDX files and 2-d toy sets; core.
+- :mod:`vaecourse.models`: the VAE and its variants, the DDPM; core, data.
+- :mod:`vaecourse.training`: ``fit``, History, checkpoints, recipes, diagnostics, the ``train``
+  command; core, data, models.
+- :mod:`vaecourse.studies`: the experiments behind particular book sessions; core to training.
+- :mod:`vaecourse.viz`: the book's figures and players; core to studies.
+- :mod:`vaecourse.grading`: checking exercises; core.
+- :mod:`vaecourse.practice`: practice variants and the entry diagnostic; core to training, grading.
+- :mod:`vaecourse.instructor`: assigning and grading a class; grading.
 
 This module re-exports the names a notebook needs most (``from vaecourse import gaussian_kl``).
 """

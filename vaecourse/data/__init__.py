@@ -5,6 +5,7 @@
 the diffusion chapter.
 """
 
-from .images import ImageDataset, binarize, load_digits, load_idx, read_idx
+from .images import DEBIAN_DATASETS_DIR, ImageDataset, binarize, load_digits, load_idx, read_idx
 
-__all__ = ["ImageDataset", "binarize", "load_digits", "load_idx", "read_idx"]
+# What ``from vaecourse.data import ...`` gave when this was one module, data.py (toy2d stays a module of its own).
+__all__ = ["DEBIAN_DATASETS_DIR", "ImageDataset", "binarize", "load_digits", "load_idx", "read_idx"]

@@ -49,7 +49,7 @@ class VAEConfig:
     likelihood: str = "bernoulli"  # binarized pixels; "gaussian" for grey levels or real-valued data
     decoder_logvar: float = 0.0  # Gaussian decoder only: log sigma_x^2, the fixed (or initial) noise level
     learn_decoder_variance: bool = False  # Gaussian decoder only: learn one log sigma_x^2 per pixel
-    prior: str = "standard"  # "standard": N(0, I); "mixture": a learned mixture of Gaussians (priors.py)
+    prior: str = "standard"  # "standard": N(0, I); "mixture": a learned mixture of Gaussians (core/priors.py)
     prior_components: int = 10  # mixture prior only: about one per digit class (the tuned recipe uses 50)
 
     def __post_init__(self):

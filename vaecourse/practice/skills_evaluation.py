@@ -13,7 +13,7 @@ import random
 from ..core.bounds import ElboTerms, iwae_bound
 from ..training.loop import kl_annealing_weight
 from ._draws import grid, tensor64
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
 
 # --- the IWAE bound (s5) --------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ def _solve_report(inputs: dict, level: str) -> Problem:
     return Problem(prompt, (objective, elbo), "a pair (objective, reported ELBO)", worked, features, tuple(mistakes))
 
 
-register_skill(
+SKILLS = (
     Skill(
         "iwae_bound",
         "s5",

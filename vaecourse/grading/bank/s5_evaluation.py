@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ...core.bounds import ElboTerms
-from ..exercise import FunctionExercise, Mistake, register
+from ..exercise import FunctionExercise, Mistake
 from ..observe import Case
 from . import _draw
 
@@ -107,7 +107,7 @@ EVALUATION_MISTAKES = (
     ),
 )
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="evaluation_elbo",
         session="s5",
