@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +32,46 @@ TEXT_MIME = "text/plain"
 
 class GoldenError(RuntimeError):
     """A golden file is missing or out of date."""
+
+
+# A number as printed: optional sign, digits with an optional fraction, optional exponent. The
+# lookarounds keep it from starting inside a word or a hex digest such as ``dd117564e3``.
+NUMBER = re.compile(r"(?<![\w.])([-+]?)(\d+(?:\.\d*)?|\.\d+)([eE][-+]?\d+)?(?!\w)(?!\.\d)")
+ROUNDOFF_FLOOR = 1e-10   # below this a printed value is round-off, not a result
+FULL_REPR_DIGITS = 15    # a float printed with this many significant digits shows its rounding tail
+
+
+def roundoff_numbers(text: str) -> list[str]:
+    """The printed numbers in ``text`` whose digits only round-off decides, each with the reason.
+
+    Flagged: a nonzero value below ``ROUNDOFF_FLOOR`` (``2.2e-15``, ``0.000000000003``) unless it is a
+    stated bound (``< 1e-12``); a float shown with ``FULL_REPR_DIGITS`` or more significant digits
+    (``0.30000000000000004``); and a signed zero (``-0.000``, ``+0.00``), whose sign is round-off.
+    """
+    found = []
+    for match in NUMBER.finditer(text):
+        sign, mantissa, exponent = match.groups()
+        shown = match.group(0)
+        value = float(mantissa + (exponent or ""))
+        stated_bound = re.search(r"(<|<=|>|>=|≤|≥)[ \t]*$", text[: match.start()]) is not None
+        digits = mantissa.replace(".", "").lstrip("0")
+        if value == 0.0:
+            if sign and "." in mantissa:
+                found.append(f"{shown} (a signed zero: its sign is round-off)")
+        elif value < ROUNDOFF_FLOOR and not stated_bound:
+            found.append(f"{shown} (below {ROUNDOFF_FLOOR:.0e}: a round-off residual; print the bound it meets)")
+        elif len(digits) >= FULL_REPR_DIGITS and "." in mantissa:
+            found.append(f"{shown} ({len(digits)} significant digits: the last ones are round-off)")
+    return found
+
+
+def output_text(outputs) -> str:
+    """The text nbval compares: streams and ``text/plain`` results, joined."""
+    parts = []
+    for output in outputs:
+        text = output.get("text") if output.get("output_type") == "stream" else output.get("data", {}).get(TEXT_MIME)
+        parts.append("".join(text) if isinstance(text, list) else (text or ""))
+    return "".join(parts)
 
 
 def book_pages(root: Path = ROOT) -> list[Path]:
@@ -108,7 +149,7 @@ def update(pages: list[Path], root: Path = ROOT, golden_dir: Path = GOLDEN_DIR, 
     """Execute each page and store the text outputs of its checked cells."""
     from nbclient import NotebookClient
 
-    # nbval runs with one thread per kernel (Makefile): store outputs under the same arithmetic.
+    # The Makefile's default thread count; checked outputs must not depend on it (roundoff_numbers).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     written = []
@@ -121,6 +162,11 @@ def update(pages: list[Path], root: Path = ROOT, golden_dir: Path = GOLDEN_DIR, 
             continue
         NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(page.parent)}}).execute()
+        for number, cell in enumerate(cells, start=1):
+            flagged = roundoff_numbers(output_text(text_outputs(cell.outputs)))
+            if flagged:
+                raise GoldenError(f"{page.relative_to(root)}, checked cell {number}: prints round-off digits, "
+                                  f"which differ between machines: {'; '.join(flagged)}")
         entries = [{"first_line": cell.source.strip().splitlines()[1] if len(cell.source.strip().splitlines()) > 1 else "",
                     "source_digest": source_digest(cell.source), "outputs": text_outputs(cell.outputs)} for cell in cells]
         golden_file.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ By session:
   (the beta sweep).
 - Session 7: :mod:`.diffusion_elbo` (the diffusion ELBO term by term), :mod:`.sample_quality`,
   :mod:`.sampling_cost`.
+- Every session: :mod:`.stated` (a float32-trained number printed as the page writes it, once it is
+  checked to the stated tolerance).
 
 Import a study by its module, e.g. ``from vaecourse.studies.tightness import path_to_posterior``.
 """
