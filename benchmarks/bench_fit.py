@@ -31,10 +31,10 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from vaecourse.data import load_digits  # noqa: E402
-from vaecourse.diagnostics import log_likelihood_estimate  # noqa: E402
+from vaecourse.training.diagnostics import log_likelihood_estimate  # noqa: E402
 from vaecourse.models import VAE, VAEConfig  # noqa: E402
-from vaecourse.recipes import digits_recipe  # noqa: E402
-from vaecourse.train import fit, make_adam  # noqa: E402
+from vaecourse.training import digits_recipe  # noqa: E402
+from vaecourse.training.loop import fit, make_adam  # noqa: E402
 
 
 def bare_loop(model: VAE, x: torch.Tensor, epochs: int, batch_size: int, lr: float, seed: int,

@@ -6,7 +6,7 @@ Run from the repository root::
     python benchmarks/reproduce_iwae.py --data-dir ~/mnist    # your MNIST IDX files: the paper's figures appear
     python benchmarks/reproduce_iwae.py --quick               # a smoke run in about a minute (numbers meaningless)
 
-It trains the paper's one-stochastic-layer model (``vaecourse.recipes.iwae_paper_recipe``: 784-200-200-50
+It trains the paper's one-stochastic-layer model (``vaecourse.training.recipes.iwae_paper_recipe``: 784-200-200-50
 tanh, dynamic binarization, Adam with eps 1e-4, batch 20, lr 1e-3 * 10^(-i/7) for 3^i epochs) once per
 setting (default VAE k=1 and IWAE k=5; with CUDA also IWAE k=50) for a stated number of passes, the first
 passes of the paper's 3280 (all of them by default on CUDA), and prints
@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from vaecourse.data import DEBIAN_DATASETS_DIR, TEST_BINARIZATION_SEED, load_idx, sample_binarized  # noqa: E402
-from vaecourse.diagnostics import active_units, encode_data  # noqa: E402
-from vaecourse.iwae_reproduction import (  # noqa: E402
+from vaecourse.training.diagnostics import active_units, encode_data  # noqa: E402
+from vaecourse.studies.iwae_reproduction import (  # noqa: E402
     BURDA_2016_TABLE1,
     METHODS,
     RESULTS_SCHEMA,
@@ -54,11 +54,11 @@ from vaecourse.iwae_reproduction import (  # noqa: E402
     setting_name,
     speed_table,
 )
-from vaecourse.models import VAE  # noqa: E402
-from vaecourse.montecarlo import monte_carlo_estimate  # noqa: E402
-from vaecourse.recipes import iwae_paper_recipe  # noqa: E402
-from vaecourse.streamed_nll import streamed_log_likelihood_estimate  # noqa: E402
-from vaecourse.train import fit, resolve_device  # noqa: E402
+from vaecourse.models.vae import VAE  # noqa: E402
+from vaecourse.core.montecarlo import monte_carlo_estimate  # noqa: E402
+from vaecourse.training.recipes import iwae_paper_recipe  # noqa: E402
+from vaecourse.training.streamed_nll import streamed_log_likelihood_estimate  # noqa: E402
+from vaecourse.training.loop import fit, resolve_device  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("bench_fit", Path(__file__).with_name("bench_fit.py"))
 bench_fit = importlib.util.module_from_spec(_spec)
@@ -96,9 +96,9 @@ import re, sys
 import torch
 torch.set_num_threads(1)
 sys.path.insert(0, sys.argv[1])
-from vaecourse.models import VAE
-from vaecourse.recipes import iwae_paper_recipe
-from vaecourse.streamed_nll import streamed_log_likelihood_estimate
+from vaecourse.models.vae import VAE
+from vaecourse.training.recipes import iwae_paper_recipe
+from vaecourse.training.streamed_nll import streamed_log_likelihood_estimate
 status = lambda field: int(re.search(field + r":\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
 k, batch_size, chunk_size, data_dim = map(int, sys.argv[2:6])
 model = VAE(iwae_paper_recipe("elbo", 1, data_dim=data_dim)[0], seed=0)

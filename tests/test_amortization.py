@@ -1,4 +1,4 @@
-"""Tests of vaecourse.amortization: per-datapoint and amortized q on the linear-Gaussian model."""
+"""Tests of vaecourse.studies.amortization: per-datapoint and amortized q on the linear-Gaussian model."""
 
 import pytest
 import torch
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaecourse import LinearGaussianModel, elbo_estimate
-from vaecourse.amortization import (
+from vaecourse.studies.amortization import (
     LinearEncoder,
     best_rank_limited_gap,
     fit_variational_parameters,

@@ -5,10 +5,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaecourse.anomaly import elbo_anomaly_scores, hold_out_class, roc_auc
+from vaecourse.studies.anomaly import elbo_anomaly_scores, hold_out_class, roc_auc
 from vaecourse.data import load_digits
 from vaecourse.models import VAE, VAEConfig
-from vaecourse.train import fit
+from vaecourse.training import fit
 
 scores = st.lists(st.integers(0, 6), min_size=1, max_size=15).map(lambda v: torch.tensor(v, dtype=torch.float64))
 

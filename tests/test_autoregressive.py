@@ -1,13 +1,13 @@
-"""Tests of vaecourse.autoregressive: the decoder is autoregressive, collapses, and the mitigations work."""
+"""Tests of vaecourse.models.autoregressive: the decoder is autoregressive, collapses, and the mitigations work."""
 
 import pytest
 import torch
 from torch.distributions import Bernoulli
 
-from vaecourse.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig, banded_mask
+from vaecourse.models.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig, banded_mask
 from vaecourse.data import load_digits
-from vaecourse.diagnostics import active_units, encode_data
-from vaecourse.train import fit
+from vaecourse.training.diagnostics import active_units, encode_data
+from vaecourse.training import fit
 
 torch.set_num_threads(1)
 

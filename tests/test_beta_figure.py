@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from vaecourse.models import VAE, VAEConfig  # noqa: E402
-from vaecourse.rate_distortion import RatePoint  # noqa: E402
+from vaecourse.studies.rate_distortion import RatePoint  # noqa: E402
 from vaecourse.viz import count_frames  # noqa: E402
 from vaecourse.viz.beta_figure import beta_figure  # noqa: E402
 

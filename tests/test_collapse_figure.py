@@ -8,9 +8,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from vaecourse.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig  # noqa: E402
-from vaecourse.collapse_study import CollapseRun, shared_noise_images  # noqa: E402
-from vaecourse.train import History  # noqa: E402
+from vaecourse.models import AutoregressiveVAE, AutoregressiveVAEConfig  # noqa: E402
+from vaecourse.studies.collapse import CollapseRun, shared_noise_images  # noqa: E402
+from vaecourse.training import History  # noqa: E402
 from vaecourse.viz.collapse_figure import draw_collapse_comparison, shared_noise_grid  # noqa: E402
 
 

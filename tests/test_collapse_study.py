@@ -1,4 +1,4 @@
-"""Tests of vaecourse.collapse_study: the value of z in closed form, shared-noise decoding, a seeded comparison."""
+"""Tests of vaecourse.studies.collapse: the value of z in closed form, shared-noise decoding, a seeded comparison."""
 
 import math
 
@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from vaecourse import LinearGaussianModel
-from vaecourse.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
-from vaecourse.collapse_study import (
+from vaecourse.models import AutoregressiveVAE, AutoregressiveVAEConfig
+from vaecourse.studies.collapse import (
     Mitigation,
     comparison_table,
     latent_value,
@@ -17,7 +17,7 @@ from vaecourse.collapse_study import (
     shared_noise_images,
 )
 from vaecourse.data import load_digits
-from vaecourse.diagnostics import mutual_information
+from vaecourse.training.diagnostics import mutual_information
 
 torch.set_num_threads(1)
 F64 = torch.float64

@@ -1,4 +1,4 @@
-"""Tests of vaecourse.convergence: measured Monte Carlo error against the sigma/sqrt(n) law."""
+"""Tests of vaecourse.studies.convergence: measured Monte Carlo error against the sigma/sqrt(n) law."""
 
 import math
 
@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaecourse.convergence import ConvergenceStudy, error_vs_sample_size, log_log_slope
+from vaecourse.studies.convergence import ConvergenceStudy, error_vs_sample_size, log_log_slope
 
 SIGMA = 2.0
 REPEATS = 400

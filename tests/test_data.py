@@ -1,4 +1,4 @@
-"""Tests of vaecourse.data (digits, IDX files and their error messages) and vaecourse.toy2d."""
+"""Tests of vaecourse.data (digits, IDX files and their error messages) and vaecourse.data.toy2d."""
 
 import gzip
 import math
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vaecourse.data import DEBIAN_DATASETS_DIR, ImageDataset, binarize, load_digits, load_idx, read_idx, sample_binarized
-from vaecourse.toy2d import TOY_DATASETS, gaussian_mixture, gaussian_mixture_log_density, rings, two_moons
+from vaecourse.data.toy2d import TOY_DATASETS, gaussian_mixture, gaussian_mixture_log_density, rings, two_moons
 
 
 def idx_bytes(array: torch.Tensor, type_code: int = 0x08) -> bytes:

@@ -1,11 +1,11 @@
-"""Tests of vaecourse.ddpm: the schedule, the closed-form forward process (by Monte Carlo), training and sampling."""
+"""Tests of vaecourse.models.ddpm: the schedule, the closed-form forward process (by Monte Carlo), training and sampling."""
 
 import math
 
 import pytest
 import torch
 
-from vaecourse.ddpm import (
+from vaecourse.models.ddpm import (
     EpsilonMLP,
     NoiseSchedule,
     ddpm_loss,
@@ -15,7 +15,7 @@ from vaecourse.ddpm import (
     sample_ddpm,
     train_ddpm,
 )
-from vaecourse.toy2d import two_moons
+from vaecourse.data.toy2d import two_moons
 
 torch.set_num_threads(1)
 

@@ -1,4 +1,4 @@
-"""Tests of vaecourse.diagnostics on constructed cases whose answers are known in closed form."""
+"""Tests of vaecourse.training.diagnostics on constructed cases whose answers are known in closed form."""
 
 import math
 
@@ -7,7 +7,7 @@ import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from vaecourse import LinearGaussianModel
-from vaecourse.diagnostics import (
+from vaecourse.training.diagnostics import (
     active_units,
     encode_data,
     evaluate,
@@ -16,7 +16,7 @@ from vaecourse.diagnostics import (
     log_likelihood_estimate,
     mutual_information,
 )
-from vaecourse.conditional import ConditionalVAE, ConditionalVAEConfig
+from vaecourse.models import ConditionalVAE, ConditionalVAEConfig
 from vaecourse.models import VAE, VAEConfig
 
 torch.set_num_threads(1)

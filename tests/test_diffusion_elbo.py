@@ -1,4 +1,4 @@
-"""Tests of vaecourse.diffusion_elbo: each term against torch.distributions, the noise-prediction identity, exact cases."""
+"""Tests of vaecourse.studies.diffusion_elbo: each term against torch.distributions, the noise-prediction identity, exact cases."""
 
 import math
 
@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.distributions import Normal, kl_divergence
 
-from vaecourse.ddpm import EpsilonMLP, NoiseSchedule, linear_schedule, q_posterior
-from vaecourse.diffusion_elbo import (
+from vaecourse.models.ddpm import EpsilonMLP, NoiseSchedule, linear_schedule, q_posterior
+from vaecourse.studies.diffusion_elbo import (
     diffusion_elbo_terms,
     elbo_constants,
     gaussian_data_denoiser,
@@ -42,7 +42,7 @@ def test_reverse_mean_with_the_true_noise_is_the_forward_posterior_mean():
     t = torch.tensor([1, 3, 7, 15, 20])
     alpha_bar = schedule.alphas_bar[t - 1].unsqueeze(-1)
     xt = alpha_bar.sqrt() * x0 + (1 - alpha_bar).sqrt() * eps
-    posterior_mean, _ = q_posterior(x0, xt, t, schedule)  # the closed form of vaecourse.ddpm, the oracle
+    posterior_mean, _ = q_posterior(x0, xt, t, schedule)  # the closed form of vaecourse.models.ddpm, the oracle
     torch.testing.assert_close(reverse_mean(lambda x, s: eps, xt, t, schedule), posterior_mean)
 
 

@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from vaecourse.ddpm import NoiseSchedule, linear_schedule  # noqa: E402
-from vaecourse.toy2d import _mixture_centres, gaussian_mixture, gaussian_mixture_log_density  # noqa: E402
+from vaecourse.models.ddpm import NoiseSchedule, linear_schedule  # noqa: E402
+from vaecourse.data.toy2d import _mixture_centres, gaussian_mixture, gaussian_mixture_log_density  # noqa: E402
 from vaecourse.viz import count_frames  # noqa: E402
 from vaecourse.viz.diffusion_figure import (  # noqa: E402
     diffusion_figure,

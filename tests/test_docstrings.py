@@ -23,5 +23,5 @@ def test_docstring_examples(module_name):
 
 
 def test_at_least_the_core_examples_ran():
-    ran = sum(doctest.testmod(importlib.import_module(f"vaecourse.{m}")).attempted for m in ("kl", "reparam", "bounds"))
+    ran = sum(doctest.testmod(importlib.import_module(f"vaecourse.core.{m}")).attempted for m in ("kl", "reparam", "bounds"))
     assert ran >= 4

@@ -1,4 +1,4 @@
-"""Tests of vaecourse.estimator_variance against closed-form means and variances for a quadratic f."""
+"""Tests of vaecourse.studies.estimator_variance against closed-form means and variances for a quadratic f."""
 
 import math
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from vaecourse import pathwise_gradient, score_function_gradient
-from vaecourse.estimator_variance import gradient_variance_study
+from vaecourse.studies.estimator_variance import gradient_variance_study
 
 F64 = torch.float64
 A = 1.0  # f(z) = (z - A)^2 in one dimension

@@ -1,4 +1,4 @@
-"""Tests of vaecourse.gumbel against torch's Gumbel-softmax, the Gumbel law and closed-form gradients."""
+"""Tests of vaecourse.core.gumbel against torch's Gumbel-softmax, the Gumbel law and closed-form gradients."""
 
 import math
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.distributions import RelaxedOneHotCategorical
 
-from vaecourse.gumbel import (
+from vaecourse.core.gumbel import (
     categorical_score_gradient,
     exact_categorical_gradient,
     gumbel_max_sample,

@@ -7,7 +7,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaecourse.interpolation import decode_interpolation, interpolate_latents
+from vaecourse.studies.interpolation import decode_interpolation, interpolate_latents
 from vaecourse.models import VAE, VAEConfig
 
 F64 = torch.float64

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from vaecourse.data import TEST_BINARIZATION_SEED, sample_binarized
-from vaecourse.diagnostics import evaluate
-from vaecourse.iwae_reproduction import BURDA_2016_TABLE1
-from vaecourse.models import VAE, VAEConfig
-from vaecourse.recipes import iwae_paper_recipe
-from vaecourse.train import LR_SCHEDULES, TrainConfig, fit, iwae_lr_factor
-from vaecourse.train_cli import LR_SCHEDULES as CLI_LR_SCHEDULES
+from vaecourse.training.diagnostics import evaluate
+from vaecourse.studies.iwae_reproduction import BURDA_2016_TABLE1
+from vaecourse.models.vae import VAE, VAEConfig
+from vaecourse.training.recipes import iwae_paper_recipe
+from vaecourse.training.loop import LR_SCHEDULES, TrainConfig, fit, iwae_lr_factor
+from vaecourse.training.cli import LR_SCHEDULES as CLI_LR_SCHEDULES
 
 torch.set_num_threads(1)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vaecourse.iwae_reproduction import (
+from vaecourse.studies.iwae_reproduction import (
     BURDA_2016_TABLE1,
     NO_PAPER_FIGURE,
     comparison_rows,

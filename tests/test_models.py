@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from vaecourse.conditional import ConditionalVAE, ConditionalVAEConfig
+from vaecourse.models import ConditionalVAE, ConditionalVAEConfig
 from vaecourse.models import VAE, VAEConfig
 
 torch.set_num_threads(1)  # tiny models: one thread is as fast and never oversubscribes a shared machine
@@ -181,7 +181,7 @@ def test_log_weights_of_the_standard_prior_match_torch_distributions():
 
 
 def _model_of_kind(kind):
-    from vaecourse.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
+    from vaecourse.models import AutoregressiveVAE, AutoregressiveVAEConfig
 
     if kind == "conditional":
         return ConditionalVAE(ConditionalVAEConfig(data_dim=12, latent_dim=3, hidden_dims=(16,), num_classes=4), seed=5)
@@ -196,7 +196,7 @@ def _model_of_kind(kind):
 def test_forward_is_the_sgvb_estimate_of_elbo_estimate(num_samples, kind):
     # VAE.forward writes the estimator out (one sample: a 2-D graph); it must agree with the reference
     # function of the math core, value and gradient, with the same noise, for every decoder.
-    from vaecourse.bounds import elbo_estimate
+    from vaecourse.core import elbo_estimate
 
     model = _model_of_kind(kind)
     x = binary_batch(seed=5)

@@ -9,7 +9,7 @@ import pytest
 from vaecourse.grading import grade
 from vaecourse.grading.sections import SESSIONS
 from vaecourse.practice import LEVELS, all_skills, draw_variant, features_out_of_range, skills_for_session
-from vaecourse.practice.variant import fmt
+from vaecourse.practice.skill import fmt
 
 SKILLS = [s.name for s in all_skills()]
 PAIRS = [(skill, level) for skill in SKILLS for level in LEVELS]

@@ -1,4 +1,4 @@
-"""Tests of vaecourse.rate_distortion: the Gaussian-source optimum, a trained sweep against it, traversals."""
+"""Tests of vaecourse.studies.rate_distortion: the Gaussian-source optimum, a trained sweep against it, traversals."""
 
 import math
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from vaecourse.data import load_digits
 from vaecourse.models import VAE, VAEConfig
-from vaecourse.rate_distortion import beta_sweep, gaussian_rate_distortion, latent_traversal
+from vaecourse.studies.rate_distortion import beta_sweep, gaussian_rate_distortion, latent_traversal
 
 torch.set_num_threads(1)
 

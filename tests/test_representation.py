@@ -5,8 +5,8 @@ import torch
 
 from vaecourse.data import load_digits
 from vaecourse.models import VAE, VAEConfig
-from vaecourse.representation import compare_representations, labelled_subset, principal_components, probe_accuracy
-from vaecourse.train import fit
+from vaecourse.studies.representation import compare_representations, labelled_subset, principal_components, probe_accuracy
+from vaecourse.training import fit
 
 
 def blobs(n_per_class, centres, seed):

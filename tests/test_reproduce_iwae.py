@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from vaecourse.iwae_reproduction import NO_PAPER_FIGURE, comparison_table, load_results
-from vaecourse.models import VAE
-from vaecourse.recipes import iwae_paper_recipe
+from vaecourse.studies.iwae_reproduction import NO_PAPER_FIGURE, comparison_table, load_results
+from vaecourse.models.vae import VAE
+from vaecourse.training.recipes import iwae_paper_recipe
 
 torch.set_num_threads(1)
 

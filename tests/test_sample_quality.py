@@ -1,12 +1,12 @@
-"""Tests of vaecourse.sample_quality: the energy distance's 1-D identity and unbiasedness, and mode coverage counts."""
+"""Tests of vaecourse.studies.sample_quality: the energy distance's 1-D identity and unbiasedness, and mode coverage counts."""
 
 import math
 
 import pytest
 import torch
 
-from vaecourse.sample_quality import energy_distance, mode_coverage
-from vaecourse.toy2d import gaussian_mixture
+from vaecourse.studies.sample_quality import energy_distance, mode_coverage
+from vaecourse.data.toy2d import gaussian_mixture
 
 torch.set_num_threads(1)
 F64 = torch.float64

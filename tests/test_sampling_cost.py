@@ -1,12 +1,12 @@
-"""Tests of vaecourse.sampling_cost: the counts of three samplers whose costs are known by construction."""
+"""Tests of vaecourse.studies.sampling_cost: the counts of three samplers whose costs are known by construction."""
 
 import pytest
 import torch
 
-from vaecourse.autoregressive import AutoregressiveVAE, AutoregressiveVAEConfig
-from vaecourse.ddpm import EpsilonMLP, linear_schedule, sample_ddpm
+from vaecourse.models import AutoregressiveVAE, AutoregressiveVAEConfig
+from vaecourse.models.ddpm import EpsilonMLP, linear_schedule, sample_ddpm
 from vaecourse.models import VAE, VAEConfig
-from vaecourse.sampling_cost import EvaluationCounter, evaluations_per_sample
+from vaecourse.studies.sampling_cost import EvaluationCounter, evaluations_per_sample
 
 torch.set_num_threads(1)
 

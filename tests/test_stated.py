@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from vaecourse.stated import StatedValueError, stated
+from vaecourse.studies.stated import StatedValueError, stated
 
 
 def test_within_the_tolerance_prints_the_number_as_written():

@@ -7,12 +7,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-import vaecourse.streamed_nll as streamed
+import vaecourse.training.streamed_nll as streamed
 from vaecourse import importance_sampled_log_likelihood, iwae_bound
-from vaecourse.diagnostics import log_likelihood_estimate
-from vaecourse.likelihoods import standard_normal_log_density
-from vaecourse.models import VAE, VAEConfig
-from vaecourse.streamed_nll import streamed_log_likelihood_estimate, streamed_log_mean_exp
+from vaecourse.training.diagnostics import log_likelihood_estimate
+from vaecourse.core.likelihoods import standard_normal_log_density
+from vaecourse.models.vae import VAE, VAEConfig
+from vaecourse.training.streamed_nll import streamed_log_likelihood_estimate, streamed_log_mean_exp
 
 torch.set_num_threads(1)
 F64 = torch.float64

@@ -1,4 +1,4 @@
-"""Tests of vaecourse.tightness: log p(x) = ELBO + KL(q || p(z|x)) along a path of q's."""
+"""Tests of vaecourse.studies.tightness: log p(x) = ELBO + KL(q || p(z|x)) along a path of q's."""
 
 import math
 
@@ -14,7 +14,7 @@ from vaecourse import (
     monte_carlo_estimate,
     standard_normal_log_density,
 )
-from vaecourse.tightness import path_to_posterior
+from vaecourse.studies.tightness import path_to_posterior
 
 F64 = torch.float64
 

@@ -1,16 +1,16 @@
-"""Tests of vaecourse.train and vaecourse.checkpoint: reproducibility, schedules, free bits, NaN guard, checkpoints."""
+"""Tests of vaecourse.training.loop and vaecourse.training.checkpoint: reproducibility, schedules, free bits, NaN guard, checkpoints."""
 
 import math
 
 import pytest
 import torch
 
-from vaecourse.checkpoint import load_checkpoint, save_checkpoint
+from vaecourse.training import load_checkpoint, save_checkpoint
 from vaecourse.data import load_digits
-from vaecourse.conditional import ConditionalVAE, ConditionalVAEConfig
+from vaecourse.models import ConditionalVAE, ConditionalVAEConfig
 from vaecourse.models import VAE, VAEConfig
-from vaecourse.recipes import digits_recipe
-from vaecourse.train import (
+from vaecourse.training import digits_recipe
+from vaecourse.training.loop import (
     History,
     TrainConfig,
     TrainingDivergedError,

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from vaecourse.__main__ import main
-from vaecourse.checkpoint import load_checkpoint
+from vaecourse.training import load_checkpoint
 
 TINY = ["--epochs", "2", "--hidden", "16", "--latent-dim", "2", "--k", "20", "--no-progress", "--threads", "1"]
 

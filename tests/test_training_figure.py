@@ -10,7 +10,7 @@ import torch  # noqa: E402
 
 from vaecourse.data import load_digits  # noqa: E402
 from vaecourse.models import VAE, VAEConfig  # noqa: E402
-from vaecourse.train import fit  # noqa: E402
+from vaecourse.training import fit  # noqa: E402
 from vaecourse.viz import count_frames  # noqa: E402
 from vaecourse.viz.training_figure import TrainingRecorder, project_2d, training_figure  # noqa: E402
 

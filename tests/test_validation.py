@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaecourse import bernoulli_log_likelihood, gaussian_kl
-from vaecourse._validation import require_broadcastable, value_checks, value_checks_enabled
+from vaecourse.core._validation import require_broadcastable, value_checks, value_checks_enabled
 
 shapes = st.lists(st.integers(min_value=1, max_value=3), min_size=0, max_size=4).map(tuple)
 
@@ -44,7 +44,7 @@ def test_switch_is_restored_after_an_exception():
 
 
 def test_one_value_per_sample_names_the_call_and_shapes():
-    from vaecourse._validation import require_one_value_per_sample
+    from vaecourse.core._validation import require_one_value_per_sample
 
     samples = torch.zeros(5, 3)
     assert require_one_value_per_sample("f(z)", torch.ones(5), samples).shape == (5,)

@@ -10,7 +10,7 @@ from . import __version__
 
 # Each entry names a module with ``add_parser(subparsers)``; its parser sets ``func(args) -> int``.
 # Each module is imported when the parser is built; keep heavy imports inside the commands themselves.
-COMMAND_MODULES: list[str] = ["vaecourse.grading.progress", "vaecourse.train_cli", "vaecourse.instructor.cli"]
+COMMAND_MODULES: list[str] = ["vaecourse.grading.progress", "vaecourse.training.cli", "vaecourse.instructor.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

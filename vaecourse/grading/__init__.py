@@ -1,4 +1,4 @@
-"""Graded exercises: ``check(exercise_id, answer)`` with mistake-naming feedback, hints and mastery gates.
+"""Graded exercises: ``check(exercise_id, answer)`` with mistake-naming feedback, hints and mastery gates; it may import only :mod:`vaecourse.core`.
 
 In a notebook::
 
@@ -9,21 +9,18 @@ In a notebook::
 
 Instructor tools build on :func:`grade` (no printing), :func:`make_student_edition`, the registry
 (:func:`exercises_for_session`, :func:`all_mistakes`) and :class:`CheckResult`'s ``to_dict``.
+
+The modules: :mod:`.exercise` (what an exercise and a mistake are), the :mod:`.bank` (one module per
+session listing its ``EXERCISES``), :mod:`.registry` (the only importer of the bank, loading it on
+first use), :mod:`.checker` (probe, compare, name the mistake), :mod:`.gate`, :mod:`.progress` and
+:mod:`.practice_log` (what a learner has done), :mod:`.editions` (student notebooks).
 """
 
 from .checker import check, clear_results, grade, hint, latest_results
-from .exercise import (
-    ChoiceExercise,
-    FunctionExercise,
-    Mistake,
-    ValueExercise,
-    all_exercises,
-    all_mistakes,
-    exercises_for_session,
-    get_exercise,
-)
+from .exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from .gate import MASTERY_THRESHOLD, GateResult, gate, summarise
 from .practice_log import PRACTICE_FLOOR, PRACTICE_STREAK
+from .registry import all_exercises, all_mistakes, exercises_for_session, get_exercise
 from .result import STATUSES, CheckResult
 from .sections import SESSIONS
 

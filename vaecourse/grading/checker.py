@@ -22,9 +22,10 @@ import secrets
 from . import result as R
 from .choices import grade_choice
 from .compare import describe_value, first_difference, numbers_close, records_agree
-from .exercise import Exercise, FunctionExercise, ValueExercise, get_exercise
+from .exercise import Exercise, FunctionExercise, ValueExercise
 from .observe import Case, as_floats, encode, observe, observe_value
 from .practice_log import clear_practice
+from .registry import get_exercise
 from .sandbox import DEFAULT_TIMEOUT_S, OUTPUT_LIMIT_CHARS, SandboxOutcome, run_sandboxed
 
 SEED_ENV = "VAECOURSE_CHECK_SEED"

@@ -1,4 +1,4 @@
-"""Exercise and mistake definitions, and the registry that maps exercise ids to them.
+"""What an exercise and a known mistake are, and the predicates for mistakes that are behaviours; the bank is written in these.
 
 Three kinds of exercise share the fields ``id``, ``session``, ``title``, ``section`` (the book label
 that teaches it), ``points``, ``hints`` and ``mistakes``:
@@ -15,7 +15,6 @@ mistake is a behaviour rather than one formula (a cut gradient, an overflow, ign
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -106,68 +105,6 @@ class ChoiceExercise(_Base):
 
 
 Exercise = FunctionExercise | ValueExercise | ChoiceExercise
-
-_REGISTRY: dict[str, Exercise] = {}
-_BANK_MODULES = tuple(
-    f"vaecourse.grading.bank.{name}"
-    for name in (
-        "s1_bayes",
-        "s2_elbo",
-        "s3_reparameterization",
-        "s3_estimators",
-        "s4_gaussian_kl",
-        "s4_likelihoods",
-        "s5_practice",
-        "s5_evaluation",
-        "s6_collapse",
-        "s7_diffusion",
-    )
-)
-
-
-def register(*exercises: Exercise) -> None:
-    """Add exercises to the registry (the bank modules call this when imported)."""
-    for exercise in exercises:
-        if exercise.id in _REGISTRY and _REGISTRY[exercise.id] is not exercise:
-            raise ValueError(f"exercise id {exercise.id!r} is registered twice")
-        _REGISTRY[exercise.id] = exercise
-
-
-def _load_bank() -> None:
-    for module in _BANK_MODULES:
-        importlib.import_module(module)
-
-
-def all_exercises() -> list[Exercise]:
-    """Every exercise, in session order and, within a session, in notebook order."""
-    _load_bank()
-    return list(_REGISTRY.values())
-
-
-def exercises_for_session(session: str) -> list[Exercise]:
-    """The exercises of one session (``"s1"`` ... ``"s7"``), in notebook order."""
-    if session not in SESSIONS:
-        raise ValueError(f"session must be one of {', '.join(SESSIONS)}, got {session!r}")
-    return [e for e in all_exercises() if e.session == session]
-
-
-def get_exercise(exercise_id: str) -> Exercise:
-    """The exercise with this id; KeyError (with close matches) if there is none."""
-    _load_bank()
-    try:
-        return _REGISTRY[exercise_id]
-    except (KeyError, TypeError):
-        import difflib
-
-        close = difflib.get_close_matches(str(exercise_id), list(_REGISTRY), n=3)
-        suggestion = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise KeyError(f"no exercise with id {exercise_id!r}{suggestion}") from None
-
-
-def all_mistakes() -> list[tuple[Exercise, Mistake]]:
-    """Every catalogued mistake with its exercise (the catalogue the tests parametrize over)."""
-    return [(e, m) for e in all_exercises() for m in e.mistakes]
-
 
 # Predicates for mistakes that are behaviours rather than one formula.
 

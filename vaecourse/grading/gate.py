@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from . import result as R
 from .checker import latest_results
-from .exercise import exercises_for_session
 from .practice_log import COUNTING_LEVELS, PRACTICE_FLOOR, PRACTICE_STREAK, practice_streak
 from .progress import record_session
+from .registry import exercises_for_session
 from .sections import SESSIONS, section_reference
 
 MASTERY_THRESHOLD = 0.8

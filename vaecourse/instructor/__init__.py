@@ -1,4 +1,4 @@
-"""Instructor tools: assign sessions, grade a class safely in parallel, write the gradebook and feedback.
+"""Instructor tools: assign sessions, grade a class safely in parallel, write the gradebook and feedback; it may import only :mod:`vaecourse.grading`.
 
 From Python::
 

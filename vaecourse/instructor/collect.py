@@ -59,7 +59,7 @@ def collect_answers(answers: dict[str, str], *, seed: int, timeout: float, path:
     Returns:
         The number of answers reported.
     """
-    from ..grading.exercise import get_exercise
+    from ..grading.registry import get_exercise
 
     namespace = sys._getframe(1).f_globals if namespace is None else namespace
     reports: dict[str, dict] = {}

@@ -31,7 +31,7 @@ from .collect import COLLECT_FORMAT, collection_cell
 TIMEOUT_ENAME = "CellTimeoutError"
 # Run first, in a namespace of its own (the notebook's variables stay untouched): torch and the checker
 # load before the clock starts, so a slow machine does not eat into the student's first cell.
-WARMUP_SOURCE = 'exec("import torch, vaecourse.grading.exercise as e\\ne.all_exercises()", {})'
+WARMUP_SOURCE = 'exec("import torch, vaecourse.grading.registry as r\\nr.all_exercises()", {})'
 _WARMUP_TIMEOUT = 180
 _MAX_ANSWERS_BYTES = 32 * 2**20
 _SYSTEM_READ = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys")
@@ -57,11 +57,9 @@ class Limits:
 
 def confinement_policy(workdir: Path, status_file: Path, limits: Limits, protected: list[Path]) -> dict:
     """The policy for :mod:`confine`: read the Python installation and ``vaecourse``, write only ``workdir``."""
-    import vaecourse
-
     protected = [p.resolve() for p in protected]
     reads = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix) if p}
-    reads.add(Path(vaecourse.__file__).resolve().parent)
+    reads.add(Path(__file__).resolve().parents[1])  # the vaecourse package (this file is vaecourse/instructor/execute.py)
     for entry in sys.path:
         path = Path(entry).resolve() if entry else None
         if path and path.exists() and not any(path == p or path in p.parents for p in protected):

@@ -23,9 +23,7 @@ MANIFEST_NAME = "manifest.json"
 
 def course_root() -> Path:
     """The course repository that holds ``exercises/`` (the folder above the ``vaecourse`` package)."""
-    import vaecourse
-
-    return Path(vaecourse.__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]  # this file is <course>/vaecourse/instructor/manifest.py
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -102,13 +100,13 @@ def session_entry(session: str, student_text: str) -> dict:
 
 def build_manifest(entries: list[dict]) -> dict:
     """The whole manifest from the sessions' entries (in the order given)."""
-    import vaecourse
+    from importlib.metadata import version
 
     from ..grading import MASTERY_THRESHOLD
 
     return {
         "format": MANIFEST_FORMAT,
-        "vaecourse_version": vaecourse.__version__,
+        "vaecourse_version": version("vaecourse"),  # the installed distribution's, which vaecourse.__version__ repeats
         "checker_sha256": checker_digest(),
         "mastery_threshold": MASTERY_THRESHOLD,
         "total_points": float(sum(e["points"] for e in entries)),

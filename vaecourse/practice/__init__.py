@@ -1,4 +1,4 @@
-"""Deliberate practice: fresh, seeded problem variants per session skill, and the entry diagnostic.
+"""Deliberate practice: fresh, seeded problem variants per session skill, and the entry diagnostic; it may import :mod:`vaecourse.core`, :mod:`vaecourse.data`, :mod:`vaecourse.models`, :mod:`vaecourse.training` and :mod:`vaecourse.grading`.
 
 In a notebook::
 
@@ -9,11 +9,17 @@ In a notebook::
 
 Instructors and tests use :func:`draw_variant` (a pure function of skill, level and seed),
 :func:`skills_for_session` and a variant's ``answer``, ``worked_solution`` and ``features``.
+
+The modules, bottom to top: :mod:`.skill` (what a skill module is written in), the ``skills_*``
+modules (one per topic, each listing its ``SKILLS``), :mod:`.registry` (imports them explicitly and
+looks skills up), :mod:`.variant` (draws, checks and reveals a variant), :mod:`.session`
+(``practise``); :mod:`.diagnostic` is the entry diagnostic.
 """
 
-from .session import answer_variant, practise
-from .variant import LEVELS, OneOf, Range, Skill, Variant, all_skills, draw_variant, features_out_of_range, get_skill
-from .variant import skills_for_session, variant_from_inputs
+from .registry import all_skills, get_skill, skills_for_session
+from .session import practise
+from .skill import LEVELS, OneOf, Range, Skill
+from .variant import Variant, answer_variant, draw_variant, features_out_of_range, variant_from_inputs
 
 __all__ = [
     "LEVELS",

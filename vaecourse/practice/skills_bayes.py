@@ -12,10 +12,10 @@ import random
 
 import torch
 
-from ..kl_basics import categorical_kl
-from ..montecarlo import monte_carlo_estimate
+from ..core.kl import categorical_kl
+from ..core.montecarlo import monte_carlo_estimate
 from ._draws import grid, probabilities
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, par, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq, par
 
 # --- the conjugate Gaussian posterior -------------------------------------------------------------
 
@@ -254,7 +254,7 @@ def _solve_dkl(inputs: dict, level: str) -> Problem:
     )
 
 
-register_skill(
+SKILLS = (
     Skill(
         "conjugate_posterior",
         "s1",

@@ -11,9 +11,9 @@ import random
 
 import torch
 
-from ..train import cyclical_kl_weight, kl_annealing_weight
+from ..training.loop import cyclical_kl_weight, kl_annealing_weight
 from ._draws import grid
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
 
 # --- free bits (s6) -------------------------------------------------------------------------------
 
@@ -171,7 +171,7 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
     return Problem(prompt, (weight, objective), "a pair (w_t, objective)", worked, features, mistakes)
 
 
-register_skill(
+SKILLS = (
     Skill(
         "free_bits",
         "s6",

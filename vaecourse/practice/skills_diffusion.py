@@ -12,9 +12,9 @@ import random
 
 import torch
 
-from ..ddpm import NoiseSchedule, q_sample
+from ..models.ddpm import NoiseSchedule, q_sample
 from ._draws import grid
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
 
 # --- the forward-diffusion marginal (s7) ----------------------------------------------------------
 
@@ -130,7 +130,7 @@ def _solve_diff(inputs: dict, level: str) -> Problem:
     return Problem(prompt + ".", answer, form, worked, features, tuple(mistakes))
 
 
-register_skill(
+SKILLS = (
     Skill(
         "diffusion_marginal",
         "s7",

@@ -12,9 +12,9 @@ import random
 
 import torch
 
-from ..kl_basics import categorical_kl
+from ..core.kl import categorical_kl
 from ._draws import grid, probabilities, tensor64
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
 
 # --- the two ELBO terms of a discrete latent model (s2) -------------------------------------------
 
@@ -174,7 +174,7 @@ def _solve_selbo(inputs: dict, level: str) -> Problem:
     return Problem(prompt, (elbo,), "a number", worked, features, tuple(mistakes))
 
 
-register_skill(
+SKILLS = (
     Skill(
         "discrete_elbo",
         "s2",

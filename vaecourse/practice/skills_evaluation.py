@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import random
 
-from ..bounds import ElboTerms, iwae_bound
-from ..train import kl_annealing_weight
+from ..core.bounds import ElboTerms, iwae_bound
+from ..training.loop import kl_annealing_weight
 from ._draws import grid, tensor64
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
 
 # --- the IWAE bound (s5) --------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ def _solve_report(inputs: dict, level: str) -> Problem:
     return Problem(prompt, (objective, elbo), "a pair (objective, reported ELBO)", worked, features, tuple(mistakes))
 
 
-register_skill(
+SKILLS = (
     Skill(
         "iwae_bound",
         "s5",

@@ -11,10 +11,10 @@ import random
 
 import torch.nn.functional as F
 
-from ..kl import gaussian_kl
-from ..likelihoods import bernoulli_log_likelihood
+from ..core.kl import gaussian_kl
+from ..core.likelihoods import bernoulli_log_likelihood
 from ._draws import grid, tensor64
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, par, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq, par
 
 # --- the Gaussian KL (s4) -------------------------------------------------------------------------
 
@@ -236,7 +236,7 @@ def _solve_bern(inputs: dict, level: str) -> Problem:
     return Problem(prompt, (value,), "a number", worked, features, tuple(mistakes))
 
 
-register_skill(
+SKILLS = (
     Skill(
         "gaussian_kl",
         "s4",

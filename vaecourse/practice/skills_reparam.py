@@ -11,9 +11,9 @@ import random
 
 import torch
 
-from ..reparam import reparameterize
+from ..core.reparam import reparameterize
 from ._draws import grid, tensor64
-from .variant import OneOf, Problem, Range, Skill, fmt, fmt_seq, par, register_skill
+from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq, par
 
 # --- the reparameterized sample (s3) ------------------------------------------------------------
 
@@ -188,7 +188,7 @@ def _solve_path(inputs: dict, level: str) -> Problem:
     )
 
 
-register_skill(
+SKILLS = (
     Skill(
         "reparameterized_sample",
         "s3",

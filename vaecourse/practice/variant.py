@@ -1,18 +1,18 @@
-"""Seeded practice variants: a skill draws fresh inputs at one of three levels and solves them with ``vaecourse``.
-
-A :class:`Skill` pairs a ``draw(rng, level)`` (the surface details: sizes and values) with a
-``solve(inputs, level)`` that returns a :class:`Problem`: the prompt, the answer, a worked solution
-with the numbers filled in, the known mistakes with the values they give, and the *difficulty
-features* of the draw. Each level fixes the ranges those features may take (:class:`Range`,
-:class:`OneOf`), so variants change their numbers without changing their difficulty. A draw whose
-mistakes could not be told apart (a mistake that gives the right answer, or two that agree) is
-redrawn, so every wrong answer that matches a mistake is named unambiguously.
+"""A drawn practice variant: draw it from a skill at a level and seed, check an answer to it, reveal its solution.
 
 ``draw_variant(skill, level, seed)`` is a pure function of its arguments::
 
     >>> v = draw_variant("gaussian_kl", "easy", seed=0)
     >>> v == draw_variant("gaussian_kl", "easy", seed=0)
     True
+
+A draw whose mistakes could not be told apart (a mistake that gives the right answer, or two that
+agree) is redrawn, so every wrong answer that matches a mistake is named unambiguously. Every checked
+answer goes through the course's checker (the variant becomes a
+:class:`~vaecourse.grading.ValueExercise`, so a wrong answer that matches a known mistake is named,
+with the section to review), then into the session's practice streak
+(:mod:`vaecourse.grading.practice_log`), which the mastery gate reads, and into the progress file
+(``python -m vaecourse progress`` shows it). Practice checks never enter the graded results.
 """
 
 from __future__ import annotations
@@ -20,68 +20,20 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from ..grading.checker import grade
 from ..grading.exercise import Mistake, ValueExercise
-from ..grading.sections import SECTION_TOPICS, SESSIONS
+from ..grading.practice_log import COUNTING_LEVELS, PRACTICE_FLOOR, PRACTICE_STREAK, record_practice
+from ..grading.progress import record_practice as save_practice
+from ..grading.result import NOT_ATTEMPTED, CheckResult
+from ..grading.sections import SESSIONS
+from .registry import get_skill
+from .skill import LEVELS, OneOf, Problem, Range, Skill
 
-LEVELS = ("easy", "medium", "hard")
-DEFAULT_RTOL, DEFAULT_ATOL = 1e-3, 1e-4  # four significant digits, as the prompts ask
 _SEPARATION = 5.0  # a mistake's value must differ from the answer and the others by 5 tolerances
 _MAX_DRAWS = 200
-
-
-@dataclass(frozen=True)
-class Range:
-    """A numeric feature's allowed interval, both ends included."""
-
-    low: float
-    high: float
-
-    def __contains__(self, value) -> bool:
-        return isinstance(value, (int, float)) and self.low - 1e-12 <= value <= self.high + 1e-12
-
-
-@dataclass(frozen=True)
-class OneOf:
-    """A categorical feature's allowed values."""
-
-    values: tuple
-
-    def __contains__(self, value) -> bool:
-        return value in self.values
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What ``solve`` returns: everything about one drawn problem except its identity."""
-
-    prompt: str
-    answer: tuple[float, ...]
-    answer_form: str
-    worked_solution: str
-    features: dict[str, Any]
-    mistakes: tuple[tuple[str, str, str, str, tuple[float, ...]], ...] = ()  # name, title, explanation, section, value
-    rtol: float = DEFAULT_RTOL
-    atol: float = DEFAULT_ATOL
-
-
-@dataclass(frozen=True)
-class Skill:
-    """A kind of problem a session trains, with its generator, solver and per-level feature ranges."""
-
-    name: str
-    session: str
-    title: str
-    section: str
-    levels: dict[str, dict[str, Range | OneOf]]
-    draw: Callable[[random.Random, str], dict]
-    solve: Callable[[dict, str], Problem]
-    hints: tuple[str, ...] = ()
-
-    def __post_init__(self):
-        assert self.session in SESSIONS and self.section in SECTION_TOPICS, self.name
-        assert tuple(self.levels) == LEVELS, self.name
+_revealed: set[str] = set()  # keys of variants whose worked solution was shown
 
 
 @dataclass(frozen=True)
@@ -130,8 +82,6 @@ class Variant:
 
     def check(self, answer, *, quiet: bool = False):
         """Check ``answer`` (None = not attempted), print the feedback and the practice streak; return the result."""
-        from .session import answer_variant
-
         return answer_variant(self, answer, quiet=quiet)
 
     def show(self) -> None:
@@ -139,8 +89,6 @@ class Variant:
 
     def show_solution(self) -> None:
         """Print the worked solution; the variant no longer counts towards a practice streak."""
-        from .session import reveal
-
         reveal(self)
         print(f"Worked solution ({self.key}):\n{self.worked_solution}")
 
@@ -151,40 +99,6 @@ class Variant:
 
     def __str__(self) -> str:
         return self.describe()
-
-
-_SKILLS: dict[str, Skill] = {}
-
-
-def register_skill(*skills: Skill) -> None:
-    for skill in skills:
-        assert skill.name not in _SKILLS, skill.name
-        _SKILLS[skill.name] = skill
-
-
-def _load() -> None:
-    from . import skills_bayes, skills_collapse, skills_diffusion, skills_elbo  # noqa: F401 (they register)
-    from . import skills_evaluation, skills_gaussian, skills_reparam  # noqa: F401
-
-
-def all_skills() -> list[Skill]:
-    """Every skill, in session order."""
-    _load()
-    return sorted(_SKILLS.values(), key=lambda s: list(SESSIONS).index(s.session))
-
-
-def get_skill(name: str) -> Skill:
-    _load()
-    if name not in _SKILLS:
-        raise ValueError(f"skill must be one of {', '.join(_SKILLS)}, got {name!r}")
-    return _SKILLS[name]
-
-
-def skills_for_session(session: str) -> list[str]:
-    """The names of the skills a session's practice draws from, e.g. ``skills_for_session("s4")``."""
-    if session not in SESSIONS:
-        raise ValueError(f"session must be one of {', '.join(SESSIONS)}, got {session!r}")
-    return [s.name for s in all_skills() if s.session == session]
 
 
 def features_out_of_range(features: dict[str, Any], spec: dict[str, Range | OneOf]) -> list[str]:
@@ -267,17 +181,42 @@ def make_variant(skill: Skill, level: str, seed: int, inputs: dict, problem: Pro
     )
 
 
-def fmt(x: float, digits: int = 4) -> str:
-    """A number for prompts and worked solutions: ``digits`` decimals, trailing zeros dropped (``-0`` is ``0``)."""
-    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+def reveal(variant: Variant) -> None:
+    """Mark ``variant`` as solved for the learner: answering it afterwards does not count towards the streak."""
+    _revealed.add(variant.key)
 
 
-def par(x: float, digits: int = 4) -> str:
-    """Like :func:`fmt`, with a negative number in parentheses, for products and powers: ``(-0.9)^2``."""
-    text = fmt(x, digits)
-    return f"({text})" if text.startswith("-") else text
+def streak_message(session: str, record) -> str:
+    info = SESSIONS[session]
+    done = " Enough for the gate's practice route." if record.streak >= PRACTICE_STREAK else ""
+    return (
+        f"Practice streak, Session {info.number}: {record.streak} of {PRACTICE_STREAK} fresh variants right in a row "
+        f"(best {record.best_streak}; {record.correct} of {record.answered} right).{done} With {PRACTICE_STREAK} in a row "
+        f'and at least {PRACTICE_FLOOR:.0%} of the points, gate("{session}") passes.'
+    )
 
 
-def fmt_seq(values, digits: int = 4) -> str:
-    return "(" + ", ".join(fmt(v, digits) for v in values) + ")"
+def answer_variant(variant: Variant, answer, *, quiet: bool = False) -> CheckResult:
+    """Grade ``answer`` for ``variant`` with the course's checker, record the streak and progress, print the feedback."""
+    result = grade(variant.exercise(), answer)
+    revealed = variant.key in _revealed
+    record = record_practice(variant.session, variant.key, variant.level, result.status, revealed=revealed)
+    lines = [result.feedback]
+    if result.status != NOT_ATTEMPTED:
+        if result.passed and revealed:
+            lines.append("    (The worked solution was shown first, so this one does not extend the streak.)")
+        elif result.passed and variant.level not in COUNTING_LEVELS:
+            lines.append("    (An easy variant: a warm-up that leaves the streak as it is.)")
+        elif not result.passed:
+            lines.append(
+                f"    Worked solution, to compare with yours:\n"
+                + "\n".join("      " + line for line in variant.worked_solution.splitlines())
+            )
+        lines.append(streak_message(variant.session, record))
+        try:
+            save_practice(variant.session, record.to_dict())
+        except OSError as exc:  # a read-only home must not break the notebook
+            lines.append(f"(Practice could not be saved: {exc})")
+    if not quiet:
+        print("\n".join(lines))
+    return result

@@ -1,4 +1,4 @@
-"""Interactive figures of the course: each one a drawing function played as a static HTML player or a live widget.
+"""Interactive figures of the course, each a drawing function played as a static HTML player or a live widget; it may import :mod:`vaecourse.core`, :mod:`vaecourse.data`, :mod:`vaecourse.models`, :mod:`vaecourse.training` and :mod:`vaecourse.studies`.
 
 Usage in a book page (the static player shows; readers with a kernel can call ``.widget()``)::
 

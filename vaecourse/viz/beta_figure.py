@@ -49,7 +49,7 @@ def draw_beta_sweep(fig, index: int, betas: Sequence[float], rates: Sequence[flo
 
 
 def beta_figure(points, *, num_samples: int = 16, seed: int = 0, image_shape=(8, 8), dpi: int = 80) -> Player:
-    """The beta-sweep player from :func:`~vaecourse.rate_distortion.beta_sweep`'s points (sorted by beta).
+    """The beta-sweep player from :func:`~vaecourse.studies.rate_distortion.beta_sweep`'s points (sorted by beta).
 
     Every frame's samples are the decoder means of the *same* prior draws (``seed``), so the pictures
     differ only through the models.

@@ -1,6 +1,6 @@
 r"""Figure: the posterior-collapse comparison, one row per mitigation: KL during training, the value of z, and what z changes.
 
-Three panels for the runs of :func:`vaecourse.collapse_study.run_mitigations`:
+Three panels for the runs of :func:`vaecourse.studies.collapse.run_mitigations`:
 
 * the test KL :math:`\mathbb E_x\mathrm{KL}(q(z\mid x)\,\|\,p(z))` after each epoch (log scale);
 * the value of the code, :math:`\log p(x\mid\mu(x)) - \mathbb E_{z\sim p}\log p(x\mid z)` in nats, with the active units;
@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..collapse_study import shared_noise_images
+from ..studies.collapse import shared_noise_images
 
 
 def shared_noise_grid(runs, *, num_codes: int = 8, seed: int = 0) -> list[np.ndarray]:

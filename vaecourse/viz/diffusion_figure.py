@@ -20,8 +20,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .._validation import require_tensor
-from ..ddpm import NoiseSchedule
+from ..core._validation import require_tensor
+from ..models.ddpm import NoiseSchedule
 from .player import Player
 
 DEFAULT_STEPS_SHOWN = (0, 1, 2, 4, 7, 10, 15, 20, 30, 45, 60, 80, 100)
@@ -121,7 +121,7 @@ def diffusion_figure(x0: torch.Tensor, schedule: NoiseSchedule, *, centres: torc
 
 def reverse_figure(trajectory: Sequence[torch.Tensor], schedule: NoiseSchedule, *,
                    steps_shown: Sequence[int] | None = None, num_points: int = 800, dpi: int = 80) -> Player:
-    """The sampling player: ``trajectory`` from :func:`~vaecourse.ddpm.sample_ddpm` (x_T first), shown from T down to 0."""
+    """The sampling player: ``trajectory`` from :func:`~vaecourse.models.ddpm.sample_ddpm` (x_T first), shown from T down to 0."""
     steps = schedule.num_steps
     if len(trajectory) != steps + 1:
         raise ValueError(f"trajectory must hold T + 1 = {steps + 1} states (x_T first), got {len(trajectory)}")

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..linear_gaussian import LinearGaussianModel
+from ..core.linear_gaussian import LinearGaussianModel
 from .player import Player
 
 

@@ -8,7 +8,7 @@ r"""Figure: score-function and pathwise estimates of :math:`\partial_\mu \mathbb
 With :math:`f(z) = z^2` the true gradient is :math:`\partial_\mu(\mu^2+\sigma^2) = 2\mu`. Both estimators
 are unbiased and share the same noise :math:`\varepsilon` here; the figure shows how widely many
 repeated estimates spread, and how both spreads shrink like :math:`1/\sqrt L`, the pathwise one far
-lower. Estimates come from :mod:`vaecourse.gradients`.
+lower. Estimates come from :mod:`vaecourse.core.gradients`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..gradients import pathwise_gradient, score_function_gradient
+from ..core.gradients import pathwise_gradient, score_function_gradient
 from .player import Player
 
 DEFAULT_SAMPLE_COUNTS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)

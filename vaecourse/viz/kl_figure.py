@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..kl import gaussian_kl
+from ..core.kl import gaussian_kl
 from .player import Player
 
 TERM_NAMES = (r"$\mu^2$", r"$\sigma^2$", r"$-\log\sigma^2$", r"$-1$")

@@ -1,7 +1,7 @@
 r"""Figure: a VAE learning digits, epoch by epoch: the latent space coloured by label, and reconstructions.
 
 Each frame is one snapshot taken by :class:`TrainingRecorder`, a ``callback`` for
-:func:`vaecourse.train.fit`: the posterior means :math:`\mu_\phi(x)` of held-out images (projected on
+:func:`vaecourse.training.loop.fit`: the posterior means :math:`\mu_\phi(x)` of held-out images (projected on
 their two principal axes when the latent space has more than two dimensions) and the decoder means
 :math:`\mathbb E[x\mid z=\mu_\phi(x)]` of a few of them. The dashed circles are the prior's
 :math:`\lVert z\rVert = 1` and :math:`2` (one and two standard deviations in two dimensions), the scale
@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .._validation import require_positive_int, require_tensor
+from ..core._validation import require_positive_int, require_tensor
 from .player import Player
 
 
@@ -58,7 +58,7 @@ def project_2d(mu: torch.Tensor, reference: np.ndarray | None = None) -> np.ndar
 
 
 class TrainingRecorder:
-    """A :func:`~vaecourse.train.fit` callback that snapshots latents and reconstructions at chosen epochs.
+    """A :func:`~vaecourse.training.loop.fit` callback that snapshots latents and reconstructions at chosen epochs.
 
     Args:
         x: held-out images ``(N, data_dim)`` whose codes are plotted.

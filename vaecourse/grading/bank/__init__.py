@@ -1,5 +1,7 @@
-"""The exercise bank: one module per session holding its exercises, hidden references and mistakes.
+"""The exercise bank: one module per session listing its exercises, hidden references and mistakes in ``EXERCISES``; it may import :mod:`vaecourse.core` and the rest of :mod:`vaecourse.grading`.
 
-Importing a module registers its exercises (see :func:`vaecourse.grading.exercise.register`).
-Everything here is hidden from learners' feedback; the checker shows only names and explanations.
+Only :mod:`vaecourse.grading.registry` imports these modules (on the first lookup); a bank module
+imports what an exercise is made of (:mod:`~vaecourse.grading.exercise`,
+:mod:`~vaecourse.grading.observe`) and never the registry. Everything here is hidden from learners'
+feedback; the checker shows only names and explanations.
 """

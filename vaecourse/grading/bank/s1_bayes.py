@@ -6,9 +6,9 @@ import math
 
 import torch
 
-from ...likelihoods import gaussian_log_likelihood
-from ...montecarlo import monte_carlo_estimate
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ...core.likelihoods import gaussian_log_likelihood
+from ...core.montecarlo import monte_carlo_estimate
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from . import _draw
 
@@ -160,7 +160,7 @@ def _log_normal(x: float, variance: float) -> float:
     ).item()
 
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="mc_estimate",
         session="s1",

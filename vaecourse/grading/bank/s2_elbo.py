@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from . import _draw
 
@@ -129,7 +129,7 @@ def _posterior() -> torch.Tensor:
     return _joint() / _joint().sum()
 
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="elbo_from_log_densities",
         session="s2",

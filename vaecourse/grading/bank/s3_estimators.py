@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from . import _draw
 
@@ -94,7 +94,7 @@ def _pathwise(mu=1.5, sigma=0.5, eps=-0.4, grad_f_at_mu=False, chain_rule=True, 
     return (d_mu, d_sigma)
 
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="score_function_estimate",
         session="s3",

@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from ...reparam import reparameterize as _reparameterize
-from ..exercise import FunctionExercise, Mistake, gradient_cut, nondeterministic, register
+from ...core.reparam import reparameterize as _reparameterize
+from ..exercise import FunctionExercise, Mistake, gradient_cut, nondeterministic
 from ..observe import Case
 from . import _draw
 
@@ -171,7 +171,7 @@ REPARAM_MISTAKES = (
     ),
 )
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="reparameterize",
         session="s3",

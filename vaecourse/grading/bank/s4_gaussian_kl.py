@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ...kl import gaussian_kl as _gaussian_kl
-from ..exercise import FunctionExercise, Mistake, ValueExercise, register
+from ...core.kl import gaussian_kl as _gaussian_kl
+from ..exercise import FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from . import _draw
 
@@ -194,7 +194,7 @@ def _kl_practice(mu=(2.0, 0.0), variance=(0.25, 4.0), half=0.5, minus_one=1.0) -
     return float(half * (mu_t.pow(2) + var_t - var_t.log() - minus_one).sum())
 
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="gaussian_kl",
         session="s4",

@@ -7,8 +7,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ...likelihoods import bernoulli_log_likelihood as _bernoulli_log_likelihood
-from ...likelihoods import gaussian_log_likelihood
+from ...core.likelihoods import bernoulli_log_likelihood as _bernoulli_log_likelihood
+from ...core.likelihoods import gaussian_log_likelihood
 from ..exercise import (
     ChoiceExercise,
     FunctionExercise,
@@ -16,7 +16,6 @@ from ..exercise import (
     ValueExercise,
     accepts_invalid_input,
     refused_with_other_error,
-    register,
     unstable_only,
 )
 from ..observe import Case
@@ -202,7 +201,7 @@ def _gauss(x=(1.0, 2.0), variance=1.0) -> float:
     return gaussian_log_likelihood(xs, torch.zeros_like(xs), math.log(variance)).item()
 
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="bernoulli_log_likelihood",
         session="s4",

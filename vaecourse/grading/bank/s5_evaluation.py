@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ...bounds import ElboTerms
-from ..exercise import FunctionExercise, Mistake, register
+from ...core.bounds import ElboTerms
+from ..exercise import FunctionExercise, Mistake
 from ..observe import Case
 from . import _draw
 
@@ -107,7 +107,7 @@ EVALUATION_MISTAKES = (
     ),
 )
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="evaluation_elbo",
         session="s5",

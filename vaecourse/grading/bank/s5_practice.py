@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from ...bounds import iwae_bound as _iwae_bound
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register, unstable_only
+from ...core.bounds import iwae_bound as _iwae_bound
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, unstable_only
 from ..observe import Case
 from . import _draw
 
@@ -165,7 +165,7 @@ INTERP_MISTAKES = (
     ),
 )
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="iwae_bound",
         session="s5",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, register
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake
 from ..observe import Case
 from . import _draw
 
@@ -189,7 +189,7 @@ FREE_BITS_MISTAKES = (
     ),
 )
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="active_units",
         session="s6",

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, register
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from . import _draw
 
@@ -137,7 +137,7 @@ def _signal(beta=0.02, steps=100, root=True) -> float:
     return math.sqrt(alpha_bar) if root else alpha_bar
 
 
-register(
+EXERCISES = (
     FunctionExercise(
         id="forward_diffusion_sample",
         session="s7",

@@ -1,0 +1,27 @@
+"""Training and measuring a model: the ``fit`` loop, its History, checkpoints, tuned recipes, the diagnostics of a trained VAE and the ``train`` command; it may import :mod:`vaecourse.core`, :mod:`vaecourse.data` and :mod:`vaecourse.models`.
+
+:mod:`.loop` holds :func:`~.loop.fit`, its :class:`~.loop.TrainConfig` and the KL-weight schedules;
+:mod:`.history` what a run records; :mod:`.checkpoint` exact save and restore; :mod:`.recipes` the
+tuned configurations; :mod:`.diagnostics` the ELBO, importance-sampled log-likelihood, active
+units, KL per dimension and mutual information of a trained model; :mod:`.streamed_nll` the
+k = 5000 test log-likelihood in bounded memory; :mod:`.cli` the
+``python -m vaecourse train`` command.
+"""
+
+from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from .history import History
+from .loop import TrainConfig, TrainingDivergedError, cyclical_kl_weight, fit, kl_annealing_weight
+from .recipes import digits_recipe
+
+__all__ = [
+    "Checkpoint",
+    "History",
+    "TrainConfig",
+    "TrainingDivergedError",
+    "cyclical_kl_weight",
+    "digits_recipe",
+    "fit",
+    "kl_annealing_weight",
+    "load_checkpoint",
+    "save_checkpoint",
+]
