@@ -72,6 +72,14 @@ def test_the_verdict_reads_the_measurements():
     unresolved = iwae_verdict(minimal_results(gain=0.1, se=0.1))
     assert "does not beat VAE k=1 beyond the noise" in unresolved
     assert "1.8x the VAE's time" in unresolved and "still fell 2.50 nats over the last pass" in unresolved
+    # one sentence per IWAE setting, in the order of the results file
+    results = minimal_results(gain=1.0)
+    results["runs"].append({**results["runs"][1], "name": "IWAE k=50", "k": 50, "seconds_per_pass": 40.0})
+    results["differences"].append({"a": "IWAE k=50", "b": "VAE k=1", "mean": -0.05, "se": 0.1})
+    first, second = iwae_verdict(results).splitlines()
+    assert first.startswith("IWAE k=5 beats VAE k=1") and second.startswith("IWAE k=50 does not beat VAE k=1")
+    assert "4.0x the VAE's time" in second
+    assert iwae_verdict({**results, "differences": []}) == "no IWAE-VAE pair in this results file"
 
 
 def test_bad_results_files_are_named(tmp_path):
@@ -98,8 +106,23 @@ def test_the_committed_results_are_a_complete_cpu_run():
     assert results["evaluation"]["k"] == BURDA_2016_TABLE1["eval_k"]
     assert [run["name"] for run in results["runs"]][:2] == ["VAE k=1", "IWAE k=5"]
     assert all(run["passes"] == results["passes"] == len(run["curve"]["pass"]) for run in results["runs"])
-    assert {step["batch"] for step in results["speed"]["steps"]} == {20, 128}
+    timed = {(step["setting"], step["batch"]) for step in results["speed"]["steps"]}
+    assert timed == {("VAE k=1", 20), ("IWAE k=5", 20), ("IWAE k=50", 20), ("VAE k=1", 128), ("IWAE k=5", 128)}
+    assert all(("bare_fraction_of_peak" in step) == step["setting"].startswith("VAE") for step in results["speed"]["steps"])
     assert "% of peak" in speed_table(results["speed"])
+
+
+def test_the_speed_table_names_the_steps_that_reach_the_target():
+    speed = {"threads": 1, "matmul_peak_gflops": 100.0, "matmul_size": 2048, "rounds": 7, "steps": [
+        {"setting": "VAE k=1", "batch": 20, "ms_per_step": 3.2, "gflops": 15.0, "fraction_of_peak": 0.15,
+         "bare_ms_per_step": 2.6, "bare_fraction_of_peak": 0.185},
+        {"setting": "IWAE k=50", "batch": 20, "ms_per_step": 28.5, "gflops": 48.6, "fraction_of_peak": 0.486}]}
+    lines = speed_table(speed).splitlines()
+    assert "peak 100.0 GFLOP/s (square 2048 products), best of 7" in lines[0]
+    assert lines[1].endswith("15.0% of peak below; bare PyTorch loop 2.60 ms = 18.5%")
+    assert lines[2].endswith("48.6% of peak PASS")
+    assert lines[3] == "target >= 40% of peak: met by IWAE k=50 batch 20"
+    assert speed_table(speed, target=0.5).splitlines()[-1] == "target >= 50% of peak: met by none"
 
 
 def test_the_page_prints_the_table_of_the_committed_results():
