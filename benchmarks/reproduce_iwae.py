@@ -15,7 +15,8 @@ passes of the paper's 3280 (all of them by default on CUDA), and prints
   figure for the same setting (MNIST only), the time per pass and the hardware, and whether the IWAE
   beat the VAE at equal passes (or what the measurements say about why not);
 - GFLOP/s of one fit() training step of the 784-200-200-50 model against the fp32 matmul peak measured
-  in the same run (CPU, alternating rounds, best of each), at the recipe's batch 20 and at batch 128.
+  in the same run (CPU, alternating rounds, best of each), at the recipe's batch 20 and at batch 128, beside
+  the step's matrix products alone, the step on images binarized beforehand and a bare PyTorch loop.
 
 It writes ``benchmarks/results/iwae_<dataset>.json`` (read by the book page ``book/s5_practice/mnist_scale.md``)
 and the learning curves beside it as ``iwae_<dataset>_curves.csv``.
@@ -191,39 +192,78 @@ def training_step_flops(model: VAE, batch: int, num_samples: int = 1) -> float:
     return 3 * (sum(encoder) + sum(decoder)) - encoder[0]
 
 
-def flop_rates(quick: bool, seed: int = 0) -> dict:
+def step_matmuls(model: VAE, batch: int, num_samples: int = 1, seed: int = 0):
+    """The matrix products of one training step, alone: a function that runs, for every linear layer, the
+    forward ``addmm`` and the backward products (input gradient, except for the data; weight gradient) on
+    tensors of the step's shapes. Timing it gives the ceiling of a step whose other work cost nothing."""
+    generator = torch.Generator().manual_seed(seed)
+    layers = [(m, batch) for m in model.encoder if isinstance(m, torch.nn.Linear)]
+    layers += [(m, batch * num_samples) for m in model.decoder if isinstance(m, torch.nn.Linear)]
+    operands = [(torch.randn(m.out_features, m.in_features, generator=generator),  # weight (out, in)
+                 torch.randn(m.out_features, generator=generator),  # bias (out,)
+                 torch.randn(rows, m.in_features, generator=generator),  # input (rows, in)
+                 torch.randn(rows, m.out_features, generator=generator))  # output gradient (rows, out)
+                for m, rows in layers]
+
+    def run():
+        for index, (weight, bias, inputs, grad) in enumerate(operands):
+            torch.addmm(bias, inputs, weight.t())  # (rows, out)
+            if index:  # the first layer's input is the data: no gradient
+                grad @ weight  # (rows, in)
+            grad.t() @ inputs  # (out, in)
+    return run
+
+
+def flop_rates(quick: bool, seed: int = 0, *, images: int | None = None, rounds: int | None = None,
+               matmul_size: int | None = None) -> dict:
     """GFLOP/s of fit() steps of the recipe's model (CPU) beside the fp32 matmul peak measured between them.
 
     Five steps are timed: the VAE, the IWAE k=5 and the IWAE k=50 at the recipe's batch 20, and the VAE and
-    the IWAE k=5 at batch 128 (the batch of bench_fit's 784-400-20 measurement). Beside each VAE step, the
-    same model in ``bench_fit.bare_loop`` (a minimal hand-written PyTorch loop on pre-binarized images)
-    shows what PyTorch itself reaches at that batch. Rounds alternate the fits, the bare loops and the
-    square products, so that a change in the machine's load hits all alike; the best of each is compared.
+    the IWAE k=5 at batch 128 (the batch of bench_fit's 784-400-20 measurement). Each step's matrix
+    products are also timed alone (its ceiling). Beside each VAE step, the same ``fit`` on images binarized
+    once beforehand (the step without the dynamic-binarization draw, as bench_fit times the 784-400-20
+    model) and a minimal hand-written PyTorch loop on those images (``bench_fit.bare_loop``) show what the
+    draw costs and what PyTorch itself reaches at that batch. Rounds alternate all of these and the square
+    products, so that a change in the machine's load hits all alike; the best of each is compared.
+    ``images``, ``rounds`` and ``matmul_size`` override the sizes (for tests).
     """
     cases = [("VAE", 1, 20), ("IWAE", 5, 20), ("IWAE", 50, 20), ("VAE", 1, 128), ("IWAE", 5, 128)]
-    rounds, n = (2, 1024) if quick else (7, 2048)
-    images = 1280 if quick else 6400
+    rounds = rounds or (2 if quick else 7)
+    n = matmul_size or (1024 if quick else 2048)
+    images = images or (1280 if quick else 6400)
     x = torch.rand(images, 784, generator=torch.Generator().manual_seed(seed))  # grey levels: fit binarizes them
-    x_binary = sample_binarized(x, seed=seed)  # the bare loop's data: binarized once, outside the timing
+    x_binary = sample_binarized(x, seed=seed)  # the comparisons' data: binarized once, outside the timing
     images_of = {case: images // 5 if case[1] >= 50 else images for case in cases}  # k=50: 64 steps suffice
+    steps_of = {case: math.ceil(images_of[case] / case[2]) for case in cases}
+    recipe_of = {case: iwae_paper_recipe(METHODS[case[0]], case[1]) for case in cases}
+    matmuls_of = {case: step_matmuls(VAE(recipe_of[case][0], seed=0), case[2], case[1], seed) for case in cases}
     a, b = torch.randn(n, n), torch.randn(n, n)
     best = {case: math.inf for case in cases}
+    matmuls = {case: math.inf for case in cases}
+    prebinarized = {case: math.inf for case in cases if case[1] == 1}
     bare = {case: math.inf for case in cases if case[1] == 1}
+
+    def keep(table, case, seconds, r):
+        if r:  # round 0 warms up
+            table[case] = min(table[case], seconds)
+
     product_seconds = math.inf
-    for r in range(rounds + 1):  # round 0 warms up
+    for r in range(rounds + 1):
         for case in cases:
             method, k, batch = case
-            model_config, train_config = iwae_paper_recipe(METHODS[method], k)
-            seconds = bench_fit.timed_fit(VAE(model_config, seed=r), x[:images_of[case]], config=train_config,
-                                          epochs=1, batch_size=batch, seed=r, progress=False, device="cpu")
-            if r:
-                best[case] = min(best[case], seconds)
+            model_config, train_config = recipe_of[case]
+            keep(best, case, bench_fit.timed_fit(VAE(model_config, seed=r), x[:images_of[case]], config=train_config,
+                                                 epochs=1, batch_size=batch, seed=r, progress=False, device="cpu"), r)
+            started = time.perf_counter()
+            for _ in range(steps_of[case]):
+                matmuls_of[case]()
+            keep(matmuls, case, time.perf_counter() - started, r)
             if case in bare:
-                model = VAE(model_config, seed=r)
-                seconds = bench_fit.bare_loop(model, x_binary[:images_of[case]], epochs=1, batch_size=batch,
-                                              lr=train_config.lr, seed=r)
-                if r:
-                    bare[case] = min(bare[case], seconds)
+                keep(prebinarized, case, bench_fit.timed_fit(
+                    VAE(model_config, seed=r), x_binary[:images_of[case]], config=replace(train_config, binarize="none"),
+                    epochs=1, batch_size=batch, seed=r, progress=False, device="cpu"), r)
+                keep(bare, case, bench_fit.bare_loop(VAE(model_config, seed=r), x_binary[:images_of[case]], epochs=1,
+                                                     batch_size=batch, lr=train_config.lr, seed=r), r)
         seconds = bench_fit.matmul_seconds(a, b, repeats=2)
         if r:
             product_seconds = min(product_seconds, seconds)
@@ -231,15 +271,16 @@ def flop_rates(quick: bool, seed: int = 0) -> dict:
     steps = []
     for case, seconds in best.items():
         method, k, batch = case
-        model = VAE(iwae_paper_recipe(METHODS[method], k)[0], seed=0)
-        count = math.ceil(images_of[case] / batch)
-        flops = training_step_flops(model, batch, k)
-        achieved = flops * count / seconds / 1e9
-        step = {"setting": setting_name(method, k), "batch": batch, "ms_per_step": 1000 * seconds / count,
-                "gflops": achieved, "fraction_of_peak": achieved / peak}
+        count = steps_of[case]
+        flops = training_step_flops(VAE(recipe_of[case][0], seed=0), batch, k)
+
+        def rate(total_seconds, prefix=""):
+            return {f"{prefix}ms_per_step": 1000 * total_seconds / count,
+                    f"{prefix}fraction_of_peak": flops * count / total_seconds / 1e9 / peak}
+        step = {"setting": setting_name(method, k), "batch": batch, **rate(seconds),
+                "gflops": flops * count / seconds / 1e9, **rate(matmuls[case], "matmuls_only_")}
         if case in bare:
-            step["bare_ms_per_step"] = 1000 * bare[case] / count
-            step["bare_fraction_of_peak"] = flops * count / bare[case] / 1e9 / peak
+            step.update(**rate(prebinarized[case], "prebinarized_"), **rate(bare[case], "bare_"))
         steps.append(step)
     return {"matmul_peak_gflops": peak, "matmul_size": n, "rounds": rounds, "threads": torch.get_num_threads(),
             "steps": steps}

@@ -1,4 +1,5 @@
-"""The reproduction script's parts that are not timings: its FLOP count, its results file and its error messages."""
+"""The reproduction script's parts apart from the timings' values: its FLOP count, the speed measurement's
+structure, its results file and its error messages."""
 
 import gzip
 import importlib.util
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from vaecourse.studies.iwae_reproduction import NO_PAPER_FIGURE, comparison_table, load_results
+from vaecourse.studies.iwae_reproduction import NO_PAPER_FIGURE, comparison_table, load_results, speed_table
 from vaecourse.models.vae import VAE
 from vaecourse.training.recipes import iwae_paper_recipe
 
@@ -27,6 +28,34 @@ def test_step_flops_count_the_decoder_once_per_sample():
     assert reproduce.training_step_flops(vae, 20) == 3 * (encoder + decoder) - 2 * 20 * 784 * 200
     assert reproduce.training_step_flops(vae, 20) == reproduce.bench_fit.step_flops(vae, 20)  # the same rule
     assert reproduce.training_step_flops(vae, 20, 5) == 3 * (encoder + 5 * decoder) - 2 * 20 * 784 * 200
+
+
+@pytest.mark.parametrize("batch, k", [(20, 1), (3, 5)])
+def test_the_counted_flops_are_what_a_real_step_and_the_matmul_ceiling_multiply(batch, k):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model_config, _ = iwae_paper_recipe("iwae", k)
+    vae = VAE(model_config, seed=0)
+    x = torch.bernoulli(torch.full((batch, 784), 0.3), generator=torch.Generator().manual_seed(0))
+    with FlopCounterMode(display=False) as real:  # an autograd step: forward and backward through the model
+        vae(x, num_samples=k, log_weights=True).log_weights.logsumexp(0).sum().neg().backward()
+    matmuls = reproduce.step_matmuls(vae, batch, k)
+    with FlopCounterMode(display=False) as ceiling:
+        matmuls()
+    assert real.get_total_flops() == ceiling.get_total_flops() == reproduce.training_step_flops(vae, batch, k)
+
+
+def test_the_speed_measurement_times_every_step_and_its_comparisons():
+    speed = reproduce.flop_rates(quick=True, images=40, rounds=1, matmul_size=128)
+    assert speed["rounds"] == 1 and speed["matmul_size"] == 128 and speed["matmul_peak_gflops"] > 0
+    assert [(step["setting"], step["batch"]) for step in speed["steps"]] == [
+        ("VAE k=1", 20), ("IWAE k=5", 20), ("IWAE k=50", 20), ("VAE k=1", 128), ("IWAE k=5", 128)]
+    for step in speed["steps"]:
+        assert step["ms_per_step"] > 0 and step["matmuls_only_ms_per_step"] > 0  # timed; no speed is asserted
+        assert step["gflops"] / speed["matmul_peak_gflops"] == pytest.approx(step["fraction_of_peak"])
+        for prefix in ("prebinarized_", "bare_"):
+            assert (f"{prefix}ms_per_step" in step) == (step["setting"] == "VAE k=1")
+    assert speed_table(speed).splitlines()[-1].startswith("target >= 40% of peak: met by ")
 
 
 def write_idx_folder(folder: Path, n_train=40, n_test=12, shape=(6, 5)):

@@ -154,17 +154,22 @@ def iwae_verdict(results: dict, z: float = 2.0) -> str:
 
 
 def speed_table(speed: dict, target: float = 0.4) -> str:
-    """The FLOP-rate lines of a results file's ``speed`` entry: each timed step's GFLOP/s beside the matmul peak,
-    with the bare PyTorch loop's rate where it was measured, and which steps reach ``target``."""
+    """The FLOP-rate lines of a results file's ``speed`` entry: each timed step's GFLOP/s beside the matmul peak
+    and which steps reach ``target``; under each step, the comparisons measured with it (the same ``fit`` on
+    images binarized beforehand, a bare PyTorch loop, the step's matrix products alone)."""
     lines = [f"fit() training step of 784-200-200-50 (CPU, {speed['threads']} thread(s)) against the fp32 matmul peak "
              f"{speed['matmul_peak_gflops']:.1f} GFLOP/s (square {speed['matmul_size']} products), "
              f"best of {speed['rounds']} alternating rounds:"]
+    comparisons = (("prebinarized_", "fit on images binarized beforehand"), ("bare_", "bare PyTorch loop, same images"),
+                   ("matmuls_only_", "the step's matrix products alone"))
     for step in speed["steps"]:
         verdict = "PASS" if step["fraction_of_peak"] >= target else "below"
-        bare = (f"; bare PyTorch loop {step['bare_ms_per_step']:.2f} ms = {step['bare_fraction_of_peak']:.1%}"
-                if "bare_ms_per_step" in step else "")
         lines.append(f"  {step['setting']:<9} batch {step['batch']:>3}: {step['ms_per_step']:6.2f} ms/step "
-                     f"{step['gflops']:6.1f} GFLOP/s = {step['fraction_of_peak']:5.1%} of peak {verdict}{bare}")
+                     f"{step['gflops']:6.1f} GFLOP/s = {step['fraction_of_peak']:5.1%} of peak {verdict}")
+        for prefix, label in comparisons:
+            if f"{prefix}ms_per_step" in step:
+                lines.append(f"      {label:<36} {step[f'{prefix}ms_per_step']:6.2f} ms/step "
+                             f"= {step[f'{prefix}fraction_of_peak']:5.1%} of peak")
     passed = [f"{step['setting']} batch {step['batch']}" for step in speed["steps"] if step["fraction_of_peak"] >= target]
     lines.append(f"target >= {target:.0%} of peak: met by {', '.join(passed) if passed else 'none'}")
     return "\n".join(lines)
