@@ -58,6 +58,14 @@ def test_the_speed_measurement_times_every_step_and_its_comparisons():
     assert speed_table(speed).splitlines()[-1].startswith("target >= 40% of peak: met by ")
 
 
+def test_cuda_runs_the_papers_long_version_and_a_cpu_a_stated_short_one():
+    assert reproduce.default_plan(cuda=True) == {"settings": ["vae-k1", "iwae-k5", "iwae-k50"], "passes": 3280,
+                                                 "eval_images": 10000}
+    assert reproduce.default_plan(cuda=False) == {"settings": ["vae-k1", "iwae-k5"], "passes": reproduce.CPU_PASSES,
+                                                  "eval_images": 1000}
+    assert reproduce.BURDA_2016_TABLE1["passes"] == 3280
+
+
 def write_idx_folder(folder: Path, n_train=40, n_test=12, shape=(6, 5)):
     generator = torch.Generator().manual_seed(0)
     for split, n in (("train", n_train), ("t10k", n_test)):
