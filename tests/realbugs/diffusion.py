@@ -1,0 +1,122 @@
+"""Real answers for Session 7: ``forward_diffusion_sample(x0, alpha_bar, eps)`` and ``alpha_bar_schedule(betas)``.
+
+x_t = sqrt(alpha_bar) x0 + sqrt(1 - alpha_bar) eps with one alpha_bar per example (shape (B,));
+alpha_bar_t = prod_{s <= t} (1 - beta_s).
+"""
+
+import numpy as np
+import torch
+
+from . import bug, correct
+
+# --- forward sample ---------------------------------------------------------------------------------
+
+
+@bug(
+    "forward_diffusion_sample",
+    "Ryota-Kawamura/How-Diffusion-Models-Work#1 (L2_Training.ipynb perturb_input): "
+    "ab_t.sqrt()[t, None, None, None] * x + (1 - ab_t[t, None, None, None]) * noise",
+    "the noise coefficient lacks its square root: (1 - alpha_bar) where sqrt(1 - alpha_bar) belongs",
+    expect=("diffusion_no_sqrt",),
+)
+def fwd_how_diffusion_models_work(x0, alpha_bar, eps):
+    return alpha_bar.sqrt()[:, None] * x0 + (1 - alpha_bar[:, None]) * eps
+
+
+@bug(
+    "forward_diffusion_sample",
+    "acids-ircam/diffusion_models#1 (diffusion_02_model.ipynb forward_process): the noise multiplied by beta, not sqrt(beta); "
+    "written for the closed form q(x_t | x_0)",
+    "the variance (1 - alpha_bar) used as the noise's standard deviation, and alpha_bar as the data's",
+    expect=("diffusion_no_sqrt",),
+)
+def fwd_acids_variance_as_std(x0, alpha_bar, eps):
+    a = alpha_bar.reshape(-1, 1)
+    return a * x0 + (1 - a) * eps
+
+
+@bug(
+    "forward_diffusion_sample",
+    "blt2114/twisted_diffusion_sampler#3 (smc_diffusion.py q_sample): scale = sqrt_one_minus_alphas_cumprod[t] * x_start",
+    "the noise's standard deviation multiplied by x0: x_t = sqrt(a) x0 + sqrt(1 - a) x0 eps",
+    # proposed: diffusion_noise_times_x0
+    expect=("diffusion_noise_times_x0",),
+)
+def fwd_twisted_scale_times_x0(x0, alpha_bar, eps):
+    loc = alpha_bar.sqrt()[:, None] * x0
+    scale = (1 - alpha_bar).sqrt()[:, None] * x0
+    return loc + scale * eps
+
+
+@bug(
+    "forward_diffusion_sample",
+    "jcwang-gh/classifier-free-diffusion-guidance-Pytorch#12 (diffusion.py line 84): var = 1.0 - sqrt_alphas_bar",
+    "1 - sqrt(alpha_bar) taken as the variance of q(x_t | x_0): the noise scale is sqrt(1 - sqrt(alpha_bar))",
+    # proposed: diffusion_wrong_noise_scale
+    expect=("diffusion_wrong_noise_scale", "diffusion_coefficients_sum_to_one"),
+)
+def fwd_cfg_variance_one_minus_sqrt(x0, alpha_bar, eps):
+    sqrt_alphas_bar = alpha_bar.sqrt()[:, None]
+    var = 1.0 - sqrt_alphas_bar
+    return sqrt_alphas_bar * x0 + var.sqrt() * eps
+
+
+@correct("forward_diffusion_sample", "hojonathanho/diffusion / lucidrains extract(): coefficients reshaped to (B, 1, ...)")
+def fwd_ok_extract(x0, alpha_bar, eps):
+    shape = (x0.shape[0],) + (1,) * (x0.dim() - 1)
+    sqrt_ab = alpha_bar.sqrt().reshape(shape)
+    sqrt_1m_ab = (1.0 - alpha_bar).sqrt().reshape(shape)
+    return sqrt_ab * x0 + sqrt_1m_ab * eps
+
+
+@correct("forward_diffusion_sample", "Ryota-Kawamura/How-Diffusion-Models-Work#1, the corrected line: (1 - ab_t[t, None]).sqrt() * noise")
+def fwd_ok_how_diffusion_fixed(x0, alpha_bar, eps):
+    return alpha_bar.sqrt()[:, None] * x0 + (1 - alpha_bar[:, None]).sqrt() * eps
+
+
+@correct(
+    "forward_diffusion_sample",
+    "Janspiry/Image-Super-Resolution-via-Iterative-Refinement#135 q_sample: c * x_start + (1 - c**2).sqrt() * noise",
+)
+def fwd_ok_sr3(x0, alpha_bar, eps):
+    continuous_sqrt_alpha_cumprod = alpha_bar.sqrt().view(-1, 1)
+    return continuous_sqrt_alpha_cumprod * x0 + (1 - continuous_sqrt_alpha_cumprod**2).sqrt() * eps
+
+
+# --- the schedule -----------------------------------------------------------------------------------
+
+
+@bug(
+    "alpha_bar_schedule",
+    "LuChengTHU/dpm-solver#13 (dpm_solver.py#L49, fixed in 6620984): alphas_cumprod = cumprod(betas)",
+    "the product of the betas instead of the product of (1 - beta)",
+    expect=("alpha_bar_of_betas",),
+)
+def sched_dpm_solver_cumprod_betas(betas):
+    return torch.cumprod(betas, dim=0)
+
+
+@correct("alpha_bar_schedule", "hojonathanho/diffusion diffusion_utils.py: alphas_cumprod = np.cumprod(1. - betas, axis=0)")
+def sched_ok_numpy(betas):
+    alphas = 1.0 - betas.detach().cpu().numpy()
+    return torch.from_numpy(np.cumprod(alphas, axis=0))
+
+
+@correct("alpha_bar_schedule", "huggingface/diffusers DDPMScheduler: alphas = 1.0 - betas; torch.cumprod(alphas, dim=0)")
+def sched_ok_diffusers(betas):
+    alphas = 1.0 - betas
+    return torch.cumprod(alphas, dim=0)
+
+
+@correct("alpha_bar_schedule", "in log space: exp(cumsum(log(1 - beta))) (log1p form)")
+def sched_ok_log_space(betas):
+    return torch.exp(torch.cumsum(torch.log1p(-betas), dim=0))
+
+
+@correct("alpha_bar_schedule", "an explicit running product")
+def sched_ok_loop(betas):
+    out, running = [], torch.ones((), dtype=betas.dtype)
+    for b in betas:
+        running = running * (1 - b)
+        out.append(running)
+    return torch.stack(out)

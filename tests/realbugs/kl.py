@@ -1,0 +1,240 @@
+"""Real answers for ``gaussian_kl(mu, logvar)`` -> (B,): KL(N(mu, exp(logvar)) || N(0, I)) per example."""
+
+import torch
+from torch.distributions import Independent, Normal, kl_divergence
+
+from . import bug, correct
+
+# --- bugs -----------------------------------------------------------------------------------------
+
+
+@bug(
+    "gaussian_kl",
+    "maxhodak/keras-molecules#59 (also mkusner/grammarVAE#2): K.mean(..., axis=-1)",
+    "a mean over the latent dimensions where the sum belongs",
+    expect=("kl_mean_over_latent",),
+)
+def kl_keras_molecules_mean_axis(mu, logvar):
+    return -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp(), dim=-1)
+
+
+@bug(
+    "gaussian_kl",
+    "podgorskiy/VAE#1: torch.mean(torch.mean(..., 1))",
+    "a mean over latent dimensions, then over the batch: one number, 1/(B*D) of the summed KL",
+    expect=("kl_mean_over_everything",),
+)
+def kl_podgorskiy_mean_of_means(mu, logvar):
+    return -0.5 * torch.mean(torch.mean(1 + logvar - mu.pow(2) - logvar.exp(), 1))
+
+
+@bug(
+    "gaussian_kl",
+    "LukeDitria/CNN-VAE Helpers.py kl_loss: (...).mean()",
+    "a mean over the batch and latent dimensions together",
+    expect=("kl_mean_over_everything",),
+)
+def kl_cnn_vae_mean_everything(mu, logvar):
+    return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).mean()
+
+
+@bug(
+    "gaussian_kl",
+    "oriondollar/TransVAE#3 (loss.py): torch.mean over (batch, d_latent)",
+    "a mean over everything instead of a sum over latents per example",
+    expect=("kl_mean_over_everything",),
+)
+def kl_transvae_mean_all(mu, logvar):
+    return -0.5 * torch.mean(1 + logvar - mu.pow(2) - torch.exp(logvar))
+
+
+@bug(
+    "gaussian_kl",
+    "pytorch/examples#290 (vae/main.py before PR #296): KLD = -0.5 * torch.sum(...); KLD /= batch_size * 784",
+    "summed over the whole batch and divided by batch size times the pixel count: one scalar, 1/784 of the batch mean",
+    expect=("kl_batch_mean",),
+)
+def kl_pytorch_examples_div_batch_784(mu, logvar):
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return kld / (mu.shape[0] * 784)
+
+
+@bug(
+    "gaussian_kl",
+    "AntixK/PyTorch-VAE models/vanilla_vae.py loss_function: torch.mean(-0.5 * torch.sum(..., dim=1), dim=0)",
+    "the batch mean taken inside the KL: one number instead of one KL per example",
+    expect=("kl_batch_mean",),
+)
+def kl_antixk_batch_mean(mu, logvar):
+    return torch.mean(-0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1), dim=0)
+
+
+@bug(
+    "gaussian_kl",
+    "AntixK/PyTorch-VAE#68: the reported 'KLD' is -kld_loss (a second minus sign)",
+    "the sign is flipped and the batch is averaged away",
+    expect=("kl_wrong_sign", "kl_batch_mean"),
+)
+def kl_antixk_reported_negative(mu, logvar):
+    kld_loss = torch.mean(-0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1), dim=0)
+    return -kld_loss
+
+
+@bug(
+    "gaussian_kl",
+    "EDAPINENUT/GNTPP#4 (vae.py line 131): torch.sum without dim, then multiplied by a (B,) mask",
+    "the whole batch's KL in every example's slot: right shape, wrong values (a batch total broadcast to (B,))",
+    expect=("kl_batch_mean",),
+)
+def kl_gntpp_sum_without_dim(mu, logvar):
+    mask = torch.ones(mu.shape[0], dtype=mu.dtype)  # (B,) the one-hot mask of the original
+    return (-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())) * mask
+
+
+@bug(
+    "gaussian_kl",
+    "GlassyWing/nvae#3 (kl_2): torch.sum without dim, then torch.mean(loss, dim=0)",
+    "summed over batch and latents: one number for the batch",
+    expect=("kl_batch_mean",),
+)
+def kl_nvae_lost_dim(mu, logvar):
+    loss = -0.5 * torch.sum(1 + logvar - mu**2 - torch.exp(logvar))
+    return torch.mean(loss, dim=0)
+
+
+@bug(
+    "gaussian_kl",
+    "facebookresearch/irmae#1: loss -= beta * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())",
+    "the 1/2 is missing and the KL is a mean over batch and latents",
+    expect=("kl_mean_over_everything", "kl_missing_half"),
+)
+def kl_irmae_mean_no_half(mu, logvar):
+    return -torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+@bug(
+    "gaussian_kl",
+    "stuartfong1/improving-badly-drawn-bunnies python/KL_loss.py: (-0.5 / latent_dim) * torch.sum(...)",
+    "summed over the batch and divided by the latent size: one number, a mean over latents summed over the batch",
+    expect=("kl_batch_mean", "kl_mean_over_latent"),
+)
+def kl_bunnies_sum_over_latent_dim(mu, logvar):
+    latent_dim = mu.shape[-1]
+    return (-0.5 / latent_dim) * torch.sum(1 + logvar - torch.square(mu) - torch.exp(logvar))
+
+
+@bug(
+    "gaussian_kl",
+    "deepchem/deepchem#4888 (models/losses.py VAE_KLDivergence): logvar squared as if it were sigma, mean over axis -1",
+    "logvar used as the standard deviation (sigma^2 = logvar^2, log sigma^2 = log logvar^2), and a mean over latents",
+    expect=("kl_logvar_as_sigma", "kl_mean_over_latent"),
+)
+def kl_deepchem_logvar_as_sigma(mu, logvar):
+    return 0.5 * torch.mean(mu**2 + logvar**2 - torch.log(1e-20 + logvar**2) - 1, -1)
+
+
+@bug(
+    "gaussian_kl",
+    "deepchem/deepchem#4888 (the same formula with the reduction fixed to a sum)",
+    "logvar used as the standard deviation sigma",
+    expect=("kl_logvar_as_sigma",),
+)
+def kl_deepchem_logvar_as_sigma_sum(mu, logvar):
+    return 0.5 * torch.sum(mu**2 + logvar**2 - torch.log(1e-20 + logvar**2) - 1, -1)
+
+
+@bug(
+    "gaussian_kl",
+    "ethanluoyc/pytorch-vae vae.py latent_loss(z_mean, z_stddev): 0.5 * torch.mean(mean_sq + stddev_sq - log(stddev_sq) - 1), "
+    "called with sigma = exp(log_sigma) where the exercise passes log sigma^2",
+    "exp(logvar) used as sigma (so sigma^2 = exp(2 logvar)), and a mean over everything",
+    expect=("kl_mean_over_everything", "kl_sigma_instead_of_variance"),
+)
+def kl_ethanluoyc_latent_loss(mu, logvar):
+    z_stddev = torch.exp(logvar)
+    mean_sq, stddev_sq = mu * mu, z_stddev * z_stddev
+    return 0.5 * torch.mean(mean_sq + stddev_sq - torch.log(stddev_sq) - 1)
+
+
+@bug(
+    "gaussian_kl",
+    "rishikksh20/vae_tacotron2#3 and rachtsingh/ibp_vae#3 (exp(logvar) taken for the standard deviation), "
+    "here in kvfrans/variational-autoencoder's KL: 0.5 * sum(z_mean^2 + z_stddev^2 - log(z_stddev^2) - 1, 1)",
+    "sigma = exp(logvar) (the variance) squared again where the formula has sigma^2",
+    # proposed: kl_variance_squared (sigma vs sigma^2 vs log sigma^2, the family of kl_sigma_instead_of_variance)
+    expect=("kl_variance_squared", "kl_sigma_instead_of_variance"),
+)
+def kl_kvfrans_stddev_from_exp_logvar(mu, logvar):
+    z_stddev = torch.exp(logvar)
+    return 0.5 * torch.sum(torch.square(mu) + torch.square(z_stddev) - torch.log(torch.square(z_stddev)) - 1, 1)
+
+
+@bug(
+    "gaussian_kl",
+    "GlassyWing/nvae#3 and EDAPINENUT/GNTPP#4 pattern, written as the keras example's K.sum without axis "
+    "(keras-team/keras-io#270: reduce over everything)",
+    "summed over the batch and the latent dimensions: one number for the batch",
+    expect=("kl_batch_mean",),
+)
+def kl_keras_sum_no_axis(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - torch.square(mu) - torch.exp(logvar))
+
+
+@bug(
+    "gaussian_kl",
+    "DaehanKim/vgae_pytorch#2: (1 + 2*logstd - mean**2 - torch.exp(logstd)).sum(1): the log of the standard "
+    "deviation doubled, but exp(.) not squared; with the exercise's logvar = log sigma^2 passed in",
+    "the log term uses 2 * logvar (log sigma^4) while the variance term uses exp(logvar): sigma vs sigma^2 mixed",
+    # proposed: kl_sigma_instead_of_variance family (sigma vs sigma^2 vs log sigma^2)
+    expect=("kl_sigma_instead_of_variance", "kl_log_variance_doubled"),
+)
+def kl_vgae_logstd_mixed(mu, logvar):
+    return -0.5 * (1 + 2 * logvar - mu**2 - torch.exp(logvar)).sum(1)
+
+
+# --- correct answers --------------------------------------------------------------------------------
+
+
+@correct("gaussian_kl", "pytorch/examples vae/main.py (after PR #296), summed per example: -0.5 * torch.sum(..., dim=1)")
+def kl_ok_pytorch_examples(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+
+
+@correct("gaussian_kl", "jxhe/vae-lagging-encoder modules/encoders: 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(dim=1)")
+def kl_ok_lagging_encoder(mu, logvar):
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(dim=1)
+
+
+@correct("gaussian_kl", "torch.distributions: kl_divergence(Normal(mu, std), Normal(0, 1)).sum(-1) (Pyro / Lightning bolts style)")
+def kl_ok_distributions(mu, logvar):
+    q = Normal(mu, torch.exp(0.5 * logvar))
+    p = Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return kl_divergence(q, p).sum(-1)
+
+
+@correct("gaussian_kl", "torch.distributions with Independent(..., 1), as tensorflow_probability examples/vae.py builds q")
+def kl_ok_independent(mu, logvar):
+    q = Independent(Normal(mu, (0.5 * logvar).exp()), 1)
+    p = Independent(Normal(torch.zeros_like(mu), torch.ones_like(logvar)), 1)
+    return kl_divergence(q, p)
+
+
+@correct("gaussian_kl", "an explicit loop over examples (tutorial style), each a sum over its latent dimensions")
+def kl_ok_loop(mu, logvar):
+    rows = []
+    for i in range(mu.shape[0]):
+        m, s = mu[i], logvar[i]
+        rows.append(0.5 * torch.sum(m * m + torch.exp(s) - s - 1.0))
+    return torch.stack(rows)
+
+
+@correct("gaussian_kl", "computed in float64 and cast back (a careful reimplementation)")
+def kl_ok_float64(mu, logvar):
+    m, s = mu.double(), logvar.double()
+    return (0.5 * (m.square() + s.exp() - s - 1).sum(-1)).to(mu.dtype)
+
+
+@correct("gaussian_kl", "Keras VAE example (keras-io vae.py), per example: -0.5 * sum(1 + z_log_var - z_mean^2 - exp(z_log_var), axis=1)")
+def kl_ok_keras_io(mu, logvar):
+    kl = -0.5 * (1 + logvar - torch.square(mu) - torch.exp(logvar))
+    return torch.sum(kl, dim=1)

@@ -1,0 +1,212 @@
+"""Real answers for ``bernoulli_log_likelihood(logits, x)`` -> (B,): sum over pixels of log Bernoulli(x | sigmoid(logits)).
+
+The exercise also asks for a ValueError when x leaves [0, 1]. Real code copied from a training loop
+never checks that, so every adapted bug below also accepts invalid data: the checker must name the
+bug all the same (a second, unlisted deviation must not hide it). Correct answers do check.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch.distributions import Bernoulli
+
+from . import bug, correct
+
+
+def _check_range(x):
+    if not bool(((x >= 0) & (x <= 1)).all()):
+        raise ValueError(f"x must lie in [0, 1]; found values in [{float(x.min())}, {float(x.max())}]")
+
+
+# --- bugs -----------------------------------------------------------------------------------------
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "hwalsuklee/tensorflow-mnist-VAE vae.py (NaN loss: issue #4): y = clip_by_value(sigmoid, 1e-8, 1 - 1e-8); "
+    "sum(x * log(y) + (1 - x) * log(1 - y), 1)",
+    "log of a clipped sigmoid: in float32 1 - 1e-8 rounds to 1, so log(1 - y) is -inf and 0 * -inf is NaN for large logits",
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def ber_hwalsuklee_clipped(logits, x):
+    y = torch.clamp(torch.sigmoid(logits), 1e-8, 1 - 1e-8)
+    return torch.sum(x * torch.log(y) + (1 - x) * torch.log(1 - y), 1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "kvfrans/variational-autoencoder main.py: x * log(1e-8 + y) + (1 - x) * log(1e-8 + 1 - y), summed over pixels",
+    "1e-8 added inside the logs: finite, but log-probabilities below log(1e-8) = -18.4 are cut off for saturated logits",
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def ber_kvfrans_eps_in_log(logits, x):
+    y = torch.sigmoid(logits)
+    return torch.sum(x * torch.log(1e-8 + y) + (1 - x) * torch.log(1e-8 + 1 - y), 1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "dbbert/dfn#4 and Lasagne/Lasagne#436: clip to [eps, 1 - eps] with eps = np.finfo(np.float32).eps before the cross-entropy",
+    "probabilities clipped at float32 eps: log-probabilities of saturated logits stop at log(1.2e-7) = -15.9",
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def ber_dfn_clip_float_eps(logits, x):
+    eps = torch.finfo(torch.float32).eps
+    p = torch.sigmoid(logits).clamp(eps, 1 - eps)
+    return (x * p.log() + (1 - x) * (1 - p).log()).sum(-1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "hwalsuklee/tensorflow-mnist-VAE#4 and huggingface/candle#2561: the plain log(sigmoid) form",
+    "log(sigmoid(l)) and log(1 - sigmoid(l)) underflow to -inf for large |l| (NaN after 0 * -inf)",
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def ber_naive_log_sigmoid(logits, x):
+    p = torch.sigmoid(logits)
+    return (x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum(dim=-1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "pytorch/examples vae/main.py loss_function: F.binary_cross_entropy(recon_x, x, reduction='sum') on sigmoid outputs",
+    "summed over the whole batch: one number instead of one log-likelihood per example",
+    # proposed: bernoulli_batch_reduced (today only the mean reduction is catalogued)
+    expect=("bernoulli_batch_reduced", "bernoulli_default_mean_reduction"),
+)
+def ber_pytorch_examples_sum(logits, x):
+    recon_x = torch.sigmoid(logits)
+    return -F.binary_cross_entropy(recon_x, x, reduction="sum")
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "keras-team/keras#3383 (examples/variational_autoencoder.py before the fix): xent_loss = "
+    "metrics.binary_crossentropy(x, x_decoded_mean) without the original_dim factor",
+    "a mean over pixels (keras' binary_crossentropy averages the last axis) instead of a sum",
+    expect=("bernoulli_mean_over_pixels",),
+)
+def ber_keras_missing_original_dim(logits, x):
+    x_decoded_mean = torch.sigmoid(logits)
+    return -F.binary_cross_entropy(x_decoded_mean, x, reduction="none").mean(-1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "keras-team/keras examples/variational_autoencoder.py (after #3383): original_dim * binary_crossentropy(x, x_decoded_mean)",
+    "right values (torch's binary_cross_entropy clamps its logs at -100, exact at these inputs), but data outside "
+    "[0, 1] stop it with torch's RuntimeError instead of the ValueError the exercise asks for",
+    expect=("bernoulli_error_not_valueerror",),
+)
+def ber_keras_original_dim(logits, x):
+    original_dim = x.shape[-1]
+    x_decoded_mean = torch.sigmoid(logits)
+    return -original_dim * F.binary_cross_entropy(x_decoded_mean, x, reduction="none").mean(-1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "Lightning-AI/pytorch-lightning#18272 and itakurah/focal-loss-pytorch#5: torch.sigmoid applied before "
+    "F.binary_cross_entropy_with_logits",
+    "sigmoid applied twice: probabilities passed where logits belong, so every p lies in [0.5, 0.73]",
+    # proposed: bernoulli_sigmoid_twice (logits vs probabilities)
+    expect=("bernoulli_sigmoid_twice", "bernoulli_logits_as_probabilities"),
+)
+def ber_sigmoid_twice(logits, x):
+    probs = torch.sigmoid(logits)
+    return -F.binary_cross_entropy_with_logits(probs, x, reduction="none").sum(-1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "autonomousvision/sledge#4 (vae_objective.py:55): the arguments of binary_cross_entropy_with_logits swapped",
+    "the targets passed as logits and the logits as targets",
+    # proposed: bernoulli_arguments_swapped
+    expect=("bernoulli_arguments_swapped",),
+)
+def ber_sledge_swapped(logits, x):
+    return -F.binary_cross_entropy_with_logits(x, logits, reduction="none").sum(-1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "AntixK/PyTorch-VAE models/vanilla_vae.py: recons_loss = F.mse_loss(recons, input) (a Gaussian, mean reduction) "
+    "where the data are binary",
+    "a squared error averaged over everything instead of the Bernoulli log-likelihood per example",
+    # proposed: bernoulli_squared_error (MSE where a Bernoulli likelihood belongs)
+    expect=("bernoulli_squared_error", "bernoulli_default_mean_reduction"),
+)
+def ber_antixk_mse(logits, x):
+    recons = torch.sigmoid(logits)
+    return -F.mse_loss(recons, x)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "tensorflow/models#5049 (research/autoencoder VariationalAutoencoder.py): 0.5 * reduce_sum(pow(reconstruction - x, 2)) "
+    "with no axis",
+    "a squared error summed over the whole batch",
+    # proposed: bernoulli_squared_error
+    expect=("bernoulli_squared_error", "bernoulli_batch_reduced", "bernoulli_default_mean_reduction"),
+)
+def ber_tf_models_squared_error(logits, x):
+    reconstruction = torch.sigmoid(logits)
+    return -0.5 * torch.sum(torch.pow(reconstruction - x, 2.0))
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "facebookresearch/irmae#1 (models.py): loss = F.binary_cross_entropy(x_hat, x) with the default reduction",
+    "the default reduction='mean' collapses batch and pixels to one number",
+    expect=("bernoulli_default_mean_reduction",),
+)
+def ber_irmae_default_mean(logits, x):
+    x_hat = torch.sigmoid(logits)
+    return -F.binary_cross_entropy(x_hat, x)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "pkmital/tensorflow_tutorials#23 (11_variational_autoencoder.py): a tanh output fed to log as the probability",
+    "tanh(logit) is not a probability: negative for negative logits, so log gives NaN",
+    # proposed: bernoulli_logits_as_probabilities family (the decoder output is not a probability)
+    expect=("bernoulli_logits_as_probabilities", "bernoulli_wrong_squashing"),
+)
+def ber_tanh_as_probability(logits, x):
+    y = torch.tanh(logits)
+    return torch.sum(x * torch.log(y) + (1 - x) * torch.log(1 - y), 1)
+
+
+# --- correct answers --------------------------------------------------------------------------------
+
+
+@correct("bernoulli_log_likelihood", "-F.binary_cross_entropy_with_logits(logits, x, reduction='none').sum(-1) (pytorch docs)")
+def ber_ok_bce_with_logits(logits, x):
+    _check_range(x)
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
+
+
+@correct("bernoulli_log_likelihood", "torch.distributions.Bernoulli(logits=...).log_prob(x).sum(-1) (Pyro VAE tutorial style)")
+def ber_ok_distributions(logits, x):
+    _check_range(x)
+    return Bernoulli(logits=logits, validate_args=False).log_prob(x).sum(-1)
+
+
+@correct("bernoulli_log_likelihood", "x * logsigmoid(l) + (1 - x) * logsigmoid(-l)")
+def ber_ok_logsigmoid(logits, x):
+    if x.min() < 0 or x.max() > 1:
+        raise ValueError("x must be in [0, 1]")
+    return (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).sum(dim=1)
+
+
+@correct("bernoulli_log_likelihood", "tf.nn.sigmoid_cross_entropy_with_logits' stable formula: max(l, 0) - l*x + log(1 + exp(-|l|))")
+def ber_ok_tf_formula(logits, x):
+    _check_range(x)
+    loss = torch.clamp(logits, min=0) - logits * x + torch.log1p(torch.exp(-logits.abs()))
+    return -loss.sum(-1)
+
+
+@correct("bernoulli_log_likelihood", "x * l - logaddexp(0, l), computed in float64 and cast back")
+def ber_ok_logaddexp_float64(logits, x):
+    _check_range(x)
+    l, t = logits.double(), x.double()
+    return (t * l - torch.logaddexp(torch.zeros_like(l), l)).sum(-1).to(logits.dtype)
