@@ -60,7 +60,7 @@ def correct(exercise: str, source: str, needs: str | None = None):
     return _register(exercise, source, None, (), needs)
 
 
-MODULES = ("kl", "reparam", "likelihood", "iwae", "evaluation", "collapse", "diffusion")
+MODULES = ("kl", "reparam", "likelihood", "iwae", "evaluation", "collapse", "diffusion", "estimators")
 
 
 def all_cases() -> list[RealCase]:

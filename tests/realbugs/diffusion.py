@@ -61,6 +61,30 @@ def fwd_cfg_variance_one_minus_sqrt(x0, alpha_bar, eps):
     return sqrt_alphas_bar * x0 + var.sqrt() * eps
 
 
+@bug(
+    "forward_diffusion_sample",
+    "DSaurus/threestudio-3dgs#17 (threestudio stable_diffusion_guidance.py, fixed by threestudio PR #399): "
+    "alpha = self.alphas[t] ** 0.5 used on (B, ...) latents without .view(-1, 1, 1, 1)",
+    "alpha_bar of shape (B,) broadcast along the last (feature) axis: an error when B != D, silently wrong when B == D",
+    expect=("diffusion_broadcast_over_features",),
+)
+def fwd_threestudio_no_view(x0, alpha_bar, eps):
+    alpha = alpha_bar**0.5
+    sigma = (1 - alpha_bar) ** 0.5
+    return alpha * x0 + sigma * eps
+
+
+@bug(
+    "forward_diffusion_sample",
+    "IrisRainbowNeko/HCP-Diffusion#82 (sampler/base.py: d_alpha, d_sigma of shape [batch_size] multiplied with x_0 and eps)",
+    "the per-example coefficients are not reshaped to (B, 1): they line up with the features",
+    expect=("diffusion_broadcast_over_features",),
+)
+def fwd_hcp_diffusion_flat_coefficients(x0, alpha_bar, eps):
+    d_alpha, d_sigma = torch.sqrt(alpha_bar), torch.sqrt(1 - alpha_bar)
+    return d_alpha * x0 + d_sigma * eps
+
+
 @correct("forward_diffusion_sample", "hojonathanho/diffusion / lucidrains extract(): coefficients reshaped to (B, 1, ...)")
 def fwd_ok_extract(x0, alpha_bar, eps):
     shape = (x0.shape[0],) + (1,) * (x0.dim() - 1)

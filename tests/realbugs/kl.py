@@ -238,3 +238,82 @@ def kl_ok_float64(mu, logvar):
 def kl_ok_keras_io(mu, logvar):
     kl = -0.5 * (1 + logvar - torch.square(mu) - torch.exp(logvar))
     return torch.sum(kl, dim=1)
+
+
+# --- more bugs: the log term, the -1, log sigma vs log sigma^2, a cut gradient ----------------------------
+
+
+@bug(
+    "gaussian_kl",
+    "FluxML/model-zoo#73 (vae.jl, fixed in PR #76): log(sigma).^2 where 2 * log(sigma) belongs",
+    "the log term squared: (log sigma)^2 = (logvar / 2)^2 instead of log sigma^2 = logvar",
+    # proposed: kl_log_term_squared
+    expect=("kl_log_term_squared",),
+)
+def kl_fluxml_log_sigma_squared(mu, logvar):
+    sigma_sq = torch.exp(logvar)
+    log_sigma = 0.5 * logvar
+    return 0.5 * torch.sum(sigma_sq + mu**2 - 1 - log_sigma**2, dim=-1)
+
+
+@bug(
+    "gaussian_kl",
+    "FluxML/model-zoo#147 (vae.jl after PR #76): + 2 * log(sigma) where - 2 * log(sigma) belongs",
+    "the log term's sign is flipped: + log sigma^2 instead of - log sigma^2",
+    # proposed: kl_log_term_sign
+    expect=("kl_log_term_sign",),
+)
+def kl_fluxml_log_term_sign(mu, logvar):
+    return 0.5 * torch.sum(torch.exp(logvar) + mu**2 - 1 + logvar, dim=-1)
+
+
+@bug(
+    "gaussian_kl",
+    "ericjang/draw#2: kl = 0.5 * reduce_sum(mu2 + sigma2 - 2 * logsigma, 1) - T * .5 (the -1 of each latent dimension "
+    "subtracted once per step instead), one step (T = 1)",
+    "the -1 per latent dimension is missing (only one -1/2 in total)",
+    expect=("kl_missing_minus_one",),
+)
+def kl_draw_minus_half_once(mu, logvar):
+    t_steps = 1
+    mu2, sigma2, logsigma = mu**2, torch.exp(logvar), 0.5 * logvar
+    return 0.5 * torch.sum(mu2 + sigma2 - 2 * logsigma, 1) - t_steps * 0.5
+
+
+@bug(
+    "gaussian_kl",
+    "pyg-team/pytorch_geometric#1368 (VGAE kl_loss in terms of logstd) and fastforwardlabs/vae-tf#3 "
+    "(1 + 2 * log_sigma - mu**2 - exp(2 * log_sigma)), called with the exercise's log-variance",
+    "logvar treated as log sigma: sigma^2 = exp(2 logvar) and log sigma^2 = 2 logvar",
+    # proposed: kl_logvar_as_log_sigma (the sigma vs sigma^2 vs log sigma^2 family)
+    expect=("kl_logvar_as_log_sigma", "kl_sigma_instead_of_variance"),
+)
+def kl_pyg_logstd_formula(mu, logstd):
+    return -0.5 * torch.sum(1 + 2 * logstd - mu**2 - logstd.exp() ** 2, dim=1)
+
+
+@bug(
+    "gaussian_kl",
+    "somuchtome/SimAC#3 (a loss term accumulated through .detach().item(), so it carries no gradient), "
+    "written as one KL per example",
+    "right values, but each example's KL goes through .item(): no gradient reaches mu or logvar",
+    # proposed: a gradient-cut mistake for every differentiable exercise (issue 21)
+    expect=("kl_gradient_cut", "gradient_cut"),
+)
+def kl_item_per_example(mu, logvar):
+    per_example = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(-1)
+    return torch.tensor([v.detach().item() for v in per_example], dtype=mu.dtype)
+
+
+@correct(
+    "gaussian_kl",
+    "AndrewSpano/Disentangled-Variational-Autoencoder#12 (vae.py): (1/2) * sum(exp(s) + mean^2 - 1 - s, axis=1), s the log-variance",
+)
+def kl_ok_spano(mu, logvar):
+    return (1 / 2) * torch.sum(torch.exp(logvar) + torch.square(mu) - 1 - logvar, axis=1)
+
+
+@correct("gaussian_kl", "mlvu/worksheets#4 (Worksheet 5): 0.5 * torch.sum(zsig.exp() - zsig + zmean.pow(2) - 1, dim=1)")
+def kl_ok_mlvu(mu, logvar):
+    zmean, zsig = mu, logvar
+    return 0.5 * torch.sum(zsig.exp() - zsig + zmean.pow(2) - 1, dim=1)

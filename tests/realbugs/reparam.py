@@ -201,3 +201,16 @@ def rep_ok_numpy_noise(mu, logvar, eps=None):
     if eps is None:
         eps = torch.from_numpy(np.random.normal(0, 1, size=tuple(sigma.shape))).to(mu.dtype)
     return mu + sigma * eps
+
+
+@bug(
+    "reparameterize",
+    "ethanluoyc/pytorch-vae#5 (a reader proposing that sigma should not need a gradient): mu + sigma.detach() * eps",
+    "the standard deviation is detached: no gradient reaches logvar",
+    expect=("reparam_gradient_cut",),
+)
+def rep_sigma_detached(mu, logvar, eps=None):
+    sigma = torch.exp(0.5 * logvar).detach()
+    if eps is None:
+        eps = torch.randn_like(mu)
+    return mu + sigma * eps
