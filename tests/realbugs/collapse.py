@@ -49,8 +49,8 @@ def anneal_pybandits_plus_one(step, warmup_steps):
 
 @bug(
     "kl_annealing_weight",
-    "jxhe/vae-lagging-encoder text.py / image.py: kl_weight = kl_start (0.1); each step kl_weight = min(1.0, kl_weight + anneal_rate) "
-    "before the loss, anneal_rate = (1 - kl_start) / warm_up_steps",
+    "jxhe/vae-lagging-encoder text.py / image.py: kl_weight = args.kl_start; anneal_rate = (1.0 - kl_start) / (warm_up * "
+    "batches); each step kl_weight = min(1.0, kl_weight + anneal_rate) before the loss (here kl_start = 0.1)",
     "starts at 0.1 instead of 0 and is incremented before its first use (off by one)",
     # proposed: anneal_off_by_one / anneal_starts_above_zero
     expect=("anneal_off_by_one", "anneal_starts_above_zero"),

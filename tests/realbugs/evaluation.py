@@ -55,18 +55,6 @@ def eval_keras_io_total_loss(recon, kl, beta):
 
 @bug(
     "evaluation_elbo",
-    "facebookresearch/irmae#1: loss -= self.args.beta * KL with beta = 0.1 used as the validation number",
-    "the training weight kept in the bound (with beta < 1 it can exceed log p(x))",
-    expect=("eval_bound_includes_beta",),
-)
-def eval_irmae_beta_in_bound(recon, kl, beta):
-    loss = -recon
-    loss = loss + beta * kl
-    return -loss
-
-
-@bug(
-    "evaluation_elbo",
     "timbmg/Sentence-VAE train.py: loss = (NLL_loss + KL_weight * KL_loss) / batch_size, logged for the validation split too",
     "the annealed training loss per batch (weighted, negated, divided by the batch size) reported as the result",
     expect=("eval_reports_training_loss", "eval_batch_mean"),

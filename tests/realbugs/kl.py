@@ -171,17 +171,6 @@ def kl_kvfrans_stddev_from_exp_logvar(mu, logvar):
 
 @bug(
     "gaussian_kl",
-    "GlassyWing/nvae#3 and EDAPINENUT/GNTPP#4 pattern, written as the keras example's K.sum without axis "
-    "(keras-team/keras-io#270: reduce over everything)",
-    "summed over the batch and the latent dimensions: one number for the batch",
-    expect=("kl_batch_mean",),
-)
-def kl_keras_sum_no_axis(mu, logvar):
-    return -0.5 * torch.sum(1 + logvar - torch.square(mu) - torch.exp(logvar))
-
-
-@bug(
-    "gaussian_kl",
     "DaehanKim/vgae_pytorch#2: (1 + 2*logstd - mean**2 - torch.exp(logstd)).sum(1): the log of the standard "
     "deviation doubled, but exp(.) not squared; with the exercise's logvar = log sigma^2 passed in",
     "the log term uses 2 * logvar (log sigma^4) while the variance term uses exp(logvar): sigma vs sigma^2 mixed",
@@ -317,3 +306,93 @@ def kl_ok_spano(mu, logvar):
 def kl_ok_mlvu(mu, logvar):
     zmean, zsig = mu, logvar
     return 0.5 * torch.sum(zsig.exp() - zsig + zmean.pow(2) - 1, dim=1)
+
+
+# --- more reductions from public examples and tutorials ------------------------------------------------
+
+
+@bug(
+    "gaussian_kl",
+    "keras-team/keras-io#270 (examples/generative/vae.py, 2020): kl_loss = tf.reduce_mean(kl_loss); kl_loss *= -0.5",
+    "a mean over batch and latent dimensions together",
+    expect=("kl_mean_over_everything",),
+)
+def kl_keras_io_reduce_mean(mu, logvar):
+    kl_loss = 1 + logvar - torch.square(mu) - torch.exp(logvar)
+    kl_loss = torch.mean(kl_loss)
+    return kl_loss * -0.5
+
+
+@bug(
+    "gaussian_kl",
+    "orybkin/sigma-vae-tensorflow#2 (the MSE branch, taken from LynnHo/VAE-Tensorflow): "
+    "kld_loss = -tf.reduce_mean(0.5 * (1 + z_log_sigma_sq - z_mu ** 2 - tf.exp(z_log_sigma_sq)))",
+    "a mean over everything ('This is wrong', says the author)",
+    expect=("kl_mean_over_everything",),
+)
+def kl_sigma_vae_reduce_mean(mu, logvar):
+    return -torch.mean(0.5 * (1 + logvar - mu**2 - torch.exp(logvar)))
+
+
+@bug(
+    "gaussian_kl",
+    "keras-team/keras#4538 (examples/variational_autoencoder_deconv.py): kl_loss = -0.5 * K.mean(..., axis=-1)",
+    "a mean over the latent dimensions where the KL is a sum",
+    expect=("kl_mean_over_latent",),
+)
+def kl_keras_deconv_mean_axis(mu, logvar):
+    return -0.5 * torch.mean(1 + logvar - torch.square(mu) - torch.exp(logvar), dim=-1)
+
+
+@bug(
+    "gaussian_kl",
+    "fchollet/deep-learning-with-python-notebooks#120 (Listing 8.26): kl_loss = -5e-4 * K.mean(..., axis=-1)",
+    "a mean over latent dimensions, and a weight of 5e-4 folded into the KL itself",
+    expect=("kl_mean_over_latent",),
+)
+def kl_dlwp_small_weight(mu, logvar):
+    return -5e-4 * torch.mean(1 + logvar - torch.square(mu) - torch.exp(logvar), dim=-1)
+
+
+@bug(
+    "gaussian_kl",
+    "wiseodd/generative-models#40 (VAE/vanilla_vae/vae_pytorch.py): torch.mean(0.5 * torch.sum(exp(logVar) + mean**2 - 1 - logVar, 1))",
+    "averaged over the batch: one number instead of one KL per example",
+    expect=("kl_batch_mean",),
+)
+def kl_wiseodd_batch_mean(mu, logvar):
+    return torch.mean(0.5 * torch.sum(torch.exp(logvar) + mu**2 - 1.0 - logvar, 1))
+
+
+@bug(
+    "gaussian_kl",
+    "ReyhaneAskari/pytorch_experiments#6 (line 106): KLD /= 128 * 784 with the batch size written in",
+    "summed over the batch and divided by a hard-coded 128 * 784: one number, wrong by a constant",
+    expect=("kl_batch_mean",),
+)
+def kl_askari_div_128_784(mu, logvar):
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    kld /= 128 * 784
+    return kld
+
+
+@bug(
+    "gaussian_kl",
+    "unnir/cVAE#1 (loss_function): KLD = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) ('KLD is just a scalar')",
+    "summed over the batch: one number for the batch",
+    expect=("kl_batch_mean",),
+)
+def kl_cvae_scalar(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+@bug(
+    "gaussian_kl",
+    "zfjsail/gae-pytorch#3 (optimizer.py): -0.5 / n_nodes * torch.mean(torch.sum(1 + 2 * logvar - mu.pow(2) - logvar.exp().pow(2), 1)), "
+    "with n_nodes the batch size and the exercise's log-variance passed in",
+    "logvar used as log sigma, the batch averaged away, and an extra 1/B",
+    expect=("kl_batch_mean", "kl_logvar_as_log_sigma", "kl_sigma_instead_of_variance"),
+)
+def kl_gae_pytorch(mu, logvar):
+    n_nodes = mu.shape[0]
+    return -0.5 / n_nodes * torch.mean(torch.sum(1 + 2 * logvar - mu.pow(2) - logvar.exp().pow(2), 1))

@@ -176,6 +176,31 @@ def ber_tanh_as_probability(logits, x):
     return torch.sum(x * torch.log(y) + (1 - x) * torch.log(1 - y), 1)
 
 
+@bug(
+    "bernoulli_log_likelihood",
+    "pytorch/examples#294 (vae/main.py, January 2018): BCE = F.binary_cross_entropy(recon_x, x.view(-1, 784)) with the default reduction",
+    "averaged over pixels and examples: one number, 1/(B*D) of the summed log-likelihood",
+    expect=("bernoulli_default_mean_reduction",),
+)
+def ber_pytorch_examples_2018_mean(logits, x):
+    recon_x = torch.sigmoid(logits)
+    return -F.binary_cross_entropy(recon_x, x.view(-1, x.shape[-1]))
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "keras-team/keras#4538 (examples/variational_autoencoder_deconv.py): img_rows * img_cols * "
+    "binary_crossentropy(K.flatten(x), K.flatten(x_decoded_mean))",
+    "K.flatten merges the batch: the per-example log-likelihood averaged over the batch (one number)",
+    # proposed: bernoulli_batch_reduced
+    expect=("bernoulli_batch_reduced", "bernoulli_default_mean_reduction"),
+)
+def ber_keras_deconv_flatten(logits, x):
+    pixels = x.shape[-1]
+    x_decoded_mean = torch.sigmoid(logits)
+    return -pixels * F.binary_cross_entropy(x_decoded_mean.flatten(), x.flatten())
+
+
 # --- correct answers --------------------------------------------------------------------------------
 
 
