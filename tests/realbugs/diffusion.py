@@ -4,7 +4,6 @@ x_t = sqrt(alpha_bar) x0 + sqrt(1 - alpha_bar) eps with one alpha_bar per exampl
 alpha_bar_t = prod_{s <= t} (1 - beta_s).
 """
 
-import numpy as np
 import torch
 
 from . import bug, correct
@@ -120,10 +119,12 @@ def sched_dpm_solver_cumprod_betas(betas):
     return torch.cumprod(betas, dim=0)
 
 
-@correct("alpha_bar_schedule", "hojonathanho/diffusion diffusion_utils.py: alphas_cumprod = np.cumprod(1. - betas, axis=0)")
-def sched_ok_numpy(betas):
-    alphas = 1.0 - betas.detach().cpu().numpy()
-    return torch.from_numpy(np.cumprod(alphas, axis=0))
+@correct(
+    "alpha_bar_schedule",
+    "hojonathanho/diffusion diffusion_utils.py (alphas_cumprod = np.cumprod(1. - betas, axis=0) in float64), written in torch",
+)
+def sched_ok_float64(betas):
+    return torch.cumprod(1.0 - betas.double(), dim=0).to(betas.dtype)
 
 
 @correct("alpha_bar_schedule", "huggingface/diffusers DDPMScheduler: alphas = 1.0 - betas; torch.cumprod(alphas, dim=0)")

@@ -1,4 +1,4 @@
-"""Real answers for ``mc_estimate(values)`` -> (mean, standard error) and ``interpolate_latents(z1, z2, steps)`` -> (steps, D)."""
+"""Real answers for ``mc_estimate``, ``conjugate_posterior`` and ``interpolate_latents`` (Sessions 1 and 5)."""
 
 import math
 
@@ -79,11 +79,44 @@ def mc_ok_std_mean(values):
     return mean, std / values.numel() ** 0.5
 
 
-@correct("mc_estimate", "numpy with ddof=1, as mwegrzyn/language-performance#27 asks, computed in float64")
-def mc_ok_numpy_ddof1(values):
-    x = values.detach().cpu().numpy().astype(np.float64)
-    se = np.std(x, ddof=1) / np.sqrt(x.size)
-    return torch.tensor(x.mean(), dtype=values.dtype), torch.tensor(se, dtype=values.dtype)
+@correct("mc_estimate", "computed in float64 with an explicit n - 1 (Bessel) and cast back, as mwegrzyn/language-performance#27 asks")
+def mc_ok_float64_bessel(values):
+    v = values.double()
+    n = v.numel()
+    mean = v.sum() / n
+    s2 = ((v - mean) ** 2).sum() / (n - 1)
+    return mean.to(values.dtype), (s2 / n).sqrt().to(values.dtype)
+
+
+# --- conjugate Gaussian posterior (prior N(0, 1), known noise variance) ------------------------------------
+
+
+@bug(
+    "conjugate_posterior",
+    "SMPyBandits/SMPyBandits#192 (Policies/Posterior/Gauss.py update): new_mu = sum / n, new_sigma from n alone, "
+    "'only written for a flat prior'",
+    "the prior is left out: the maximum-likelihood mean x-bar and variance noise_var / n",
+    expect=("posterior_ignores_prior",),
+)
+def post_smpybandits_flat_prior(x, noise_var):
+    nb_data = x.numel()
+    new_mu = x.sum() / nb_data
+    new_var = noise_var / nb_data
+    return new_mu, new_var
+
+
+@correct("conjugate_posterior", "precisions add (Bishop PRML 2.141-2.142 with prior N(0, 1)), written with torch")
+def post_ok_precisions(x, noise_var):
+    n = x.numel()
+    precision = 1.0 + n / noise_var
+    return x.sum() / noise_var / precision, torch.tensor(1.0 / precision, dtype=x.dtype)
+
+
+@correct("conjugate_posterior", "the shrinkage form: mean = n / (n + noise_var) * x-bar, variance = noise_var / (n + noise_var)")
+def post_ok_shrinkage(x, noise_var):
+    n = x.numel()
+    weight = n / (n + noise_var)
+    return weight * x.mean(), torch.tensor(noise_var / (n + noise_var), dtype=x.dtype)
 
 
 # --- latent interpolation ----------------------------------------------------------------------------
