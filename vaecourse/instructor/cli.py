@@ -27,14 +27,34 @@ def _progress(student: str, record: dict, done: int, total: int) -> None:
           f" ({record['seconds']:.1f} s)", flush=True)
 
 
+def _policy(args, manifest):
+    from .manifest import load_manifest
+    from .publish import class_policy
+
+    return class_policy(load_manifest(manifest), deadline=args.deadline, grace=args.grace, penalty=args.late_penalty,
+                        cap=args.late_cap, extensions=args.extensions, roster=args.roster, overrides=args.overrides,
+                        formats=args.format or (), assignment=args.assignment)
+
+
+def _report(summary: dict) -> None:
+    for key in ("missing", "not_on_roster", "unknown_overrides"):
+        if summary.get(key):
+            print(f"{key.replace('_', ' ')}: {', '.join(summary[key])}", file=sys.stderr)
+
+
 def _grade(args) -> int:
+    import json
+    from pathlib import Path
+
     from .grade import grade_class
     from .merge import merge
-    from .submissions import parse_shard
+    from .shards import resolve_shard
 
     try:
         if args.merge:
-            summary = merge(args.merge, args.out, deadline=args.deadline)
+            run = json.loads((Path(args.merge[0]) / "grading.json").read_text(encoding="utf-8"))
+            summary = merge(args.merge, args.out, deadline=args.deadline, policy=_policy(args, run["manifest"]))
+            _report(summary)
             print(f"merged {len(args.merge)} folders: {len(summary['graded'])} students -> {args.out}/grades.csv")
             for key in ("duplicates", "missing_shards", "missing_students"):
                 if summary[key]:
@@ -48,10 +68,12 @@ def _grade(args) -> int:
             output_chars=args.output_limit, memory_bytes=args.memory_limit * 2**20,
             require_confinement=args.require_confinement,
         )
-        summary = grade_class(args.submissions, args.out, manifest=args.manifest, workers=args.workers, limits=limits,
-                              seed=args.seed, shard=parse_shard(args.shard), deadline=args.deadline,
-                              on_progress=_progress)
-    except ValueError as exc:
+        manifest = args.manifest or str(Path(args.submissions) / "manifest.json")
+        summary = grade_class(args.submissions, args.out, manifest=manifest, workers=args.workers, limits=limits,
+                              seed=args.seed, shard=resolve_shard(args.shard, args.shard_count),
+                              policy=_policy(args, manifest), on_progress=_progress)
+        _report(summary)
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     confinement = summary["confinement"] or {}
@@ -91,7 +113,26 @@ def add_parser(subparsers) -> None:
     grade.add_argument("--require-confinement", action="store_true", help="refuse to run notebooks without Landlock")
     grade.add_argument("--seed", type=int, default=None,
                        help="the checker's seed (default: VAECOURSE_CHECK_SEED or from the manifest)")
-    grade.add_argument("--shard", default="1/1", help="grade every N-th submission starting at the I-th: I/N (1-based)")
+    grade.add_argument("--shard", default=None,
+                       help="grade every N-th submission starting at the I-th: I/N (1-based); default: from "
+                            "SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX when set, else 1/1")
+    grade.add_argument("--shard-count", type=int, default=None,
+                       help="N for JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's completions; or VAECOURSE_SHARD_COUNT)")
     grade.add_argument("--deadline", default=None, help="ISO 8601 time; later submissions are marked late")
+    grade.add_argument("--grace", default=None, help="late by less than this costs nothing (e.g. 15m, 2h)")
+    grade.add_argument("--late-penalty", default=None, help="percent of the points per started day or hour late: 10%%/day")
+    grade.add_argument("--late-cap", default=None, help="the most a late submission loses, e.g. 50%% (default 100%%)")
+    grade.add_argument("--extensions", default=None, metavar="CSV", help="student,extension (a time, or a duration: 48h)")
+    grade.add_argument("--roster", default=None, metavar="CSV", help="every student of the class (student id, name, email, SIS ids, section)")
+    grade.add_argument("--overrides", default=None, metavar="CSV", help="student,exercise,points,comment set by hand")
+    grade.add_argument("--format", nargs="+", default=None, choices=("canvas", "moodle", "nbgrader", "detailed"),
+                       help="also write exports/FORMAT.csv")
+    grade.add_argument("--assignment", default=None, help="the assignment's column name in the exports")
     grade.add_argument("--merge", nargs="+", default=None, metavar="DIR", help="merge these shard output folders into --out")
     grade.set_defaults(func=_grade)
+
+    from .exports import add_parser as add_export
+    from .gradescope import add_parser as add_gradescope
+
+    add_export(subparsers)
+    add_gradescope(subparsers)

@@ -32,6 +32,10 @@ def _fenced(text: str) -> list[str]:
 def _exercise_block(result: dict, title: str) -> list[str]:
     header = f"### `{result['exercise_id']}` — {title}: {result['score']:g} / {result['max_score']:g}"
     lines = [header, ""]
+    if result.get("override"):
+        change = result["override"]
+        lines += [f"Points set by your instructor: {change['points']:g} (the grader gave {change['was']:g})."
+                  + (f" Comment: {change['comment']}" if change["comment"] else ""), ""]
     if result["status"] == "passed":
         return lines + ["Passed.", ""]
     lost = result["max_score"] - result["score"]
@@ -58,9 +62,14 @@ def render(record: dict, manifest: dict, deadline=None) -> str:
         f"**Total: {total:g} / {maximum:g} points ({fraction:.0%}).** Mastery needs {threshold:.0%}: {verdict}.",
         "",
         f"Grading status: `{record['status']}`."
-        + (" Submitted after the deadline." if is_late(record, deadline) == "yes" else ""),
+        + (" Submitted after the deadline." if (record.get("lateness") or {}).get("late", is_late(record, deadline)) == "yes"
+           else ""),
         "",
     ]
+    lateness = record.get("lateness")
+    if lateness and lateness["penalty"]:
+        lines += [f"**Late penalty:** {lateness['hours_late']:g} h after your deadline: {total:g} points less "
+                  f"{lateness['penalty']:g} = **{lateness['final']:g} / {maximum:g} points**.", ""]
     if record.get("problems"):
         lines += ["What went wrong while running your notebook:", ""] + _fenced("\n".join(record["problems"])) + [""]
     by_id = {r["exercise_id"]: r for r in record["results"]}

@@ -21,11 +21,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .execute import Limits
-from .feedback import write_feedback
-from .gradebook import parse_time, write_csv
+from .gradebook import parse_time
 from .manifest import checker_digest, course_root, load_manifest, manifest_digest, sha256_bytes
 from .pool import RunnerPool
+from .publish import ClassPolicy, class_policy, publish
 from .runner import RECORD_FORMAT, grade_submission, remove_tree, write_json_atomic
+from .similarity import write_similar_answers
 from .submissions import Submission, discover, select_shard
 
 RUN_FORMAT = "vaecourse-grading-run/1"
@@ -60,7 +61,8 @@ def _fallback_record(submission: Submission, manifest: dict, fp: str, status: st
 
 
 def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = None, limits: Limits | None = None,
-                seed: int | None = None, shard: tuple[int, int] = (1, 1), deadline=None, on_progress=None) -> dict:
+                seed: int | None = None, shard: tuple[int, int] = (1, 1), deadline=None, on_progress=None,
+                policy: ClassPolicy | None = None) -> dict:
     """Grade every submission (of this shard) in ``submissions_dir``; write the gradebook to ``out``.
 
     Args:
@@ -73,6 +75,8 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
         shard: ``(I, N)``: grade only every N-th submission starting at the I-th.
         deadline: an aware ``datetime`` or ISO string; later submissions are marked late.
         on_progress: called as ``on_progress(student, record, done, total)`` after each student.
+        policy: late policy, roster, overrides and exports (:func:`~vaecourse.instructor.publish.class_policy`);
+            default: the manifest's late policy with ``deadline`` in place of its deadline.
 
     Returns:
         The run summary that is also written to ``out/grading.json``.
@@ -81,6 +85,8 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
     limits = limits or Limits()
     seed = default_seed(manifest) if seed is None else int(seed)
     deadline = parse_time(deadline) if isinstance(deadline, str) else deadline
+    policy = policy or class_policy(manifest, deadline=deadline)
+    deadline = policy.late.deadline
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
     everyone = discover(submissions_dir, manifest)
@@ -141,7 +147,6 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
                 if record is None:
                     continue
                 records[record["student"]] = record
-                write_feedback(out / "feedback", record, manifest, deadline)
                 done += 1
                 if on_progress:
                     on_progress(record["student"], record, done, len(mine))
@@ -152,16 +157,15 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
             raise
         finally:
             runner.close()
-    for record in records.values():  # reused records too: the deadline may have changed
-        write_feedback(out / "feedback", record, manifest, deadline)
-    write_csv(out / "grades.csv", list(records.values()), manifest, deadline)
+    published = publish(out, records, manifest, policy)  # reused records too: the policy may have changed
+    write_similar_answers(out / "similar_answers.csv", everyone, manifest)
     confinement = next((e.get("confinement") for r in records.values() for e in r["executions"].values()), None)
     summary = {
         "format": RUN_FORMAT, "manifest": manifest, "manifest_sha256": settings["manifest"], "seed": seed,
         "limits": settings["limits"], "shard": list(shard), "deadline": deadline.isoformat() if deadline else None,
         "students": [s.student for s in everyone], "graded": [s.student for s in mine],
         "reused": len(mine) - len(todo), "ran": len(todo), "seconds": round(time.monotonic() - start, 2),
-        "workers": workers or os.cpu_count(), "confinement": confinement,
+        "workers": workers or os.cpu_count(), "confinement": confinement, **published,
     }
     write_json_atomic(out / "grading.json", summary)
     return summary

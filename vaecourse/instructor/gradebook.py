@@ -3,14 +3,18 @@
 Columns: ``student``; one column per exercise id with the points earned; ``total``, ``max``,
 ``percent``, ``mastered`` (``yes`` when ``total / max`` reaches the mastery threshold);
 ``mistakes`` (``exercise:mistake_name`` for every catalogued mistake recognised); ``status``;
-``late`` (``yes``/``no``, empty without a deadline); ``submitted_at`` (UTC); ``problems`` (what went
-wrong with the files or the run); ``flags`` (code worth a look by hand).
+``late`` (``yes``/``no``, empty without a deadline); ``late_penalty`` and ``final`` (``total`` less
+the penalty of the late policy, :mod:`~vaecourse.instructor.late`); ``submitted_at`` (UTC);
+``problems`` (what went wrong with the files or the run); ``flags`` (code worth a look by hand);
+``overrides`` (points set by hand, :mod:`~vaecourse.instructor.overrides`); ``on_roster``
+(``yes``/``no``, empty without a roster, :mod:`~vaecourse.instructor.roster`).
 
 Status, most severe first: ``grader_error`` (a fault of the grader, retried on the next run),
 ``malformed`` (a notebook missing, not a notebook, invalid JSON, no code cells), ``crashed`` (the
 kernel died or would not start), ``timeout`` (a cell or the notebook hit its time limit),
 ``not_attempted`` (no exercise attempted), ``missing_answers`` (an answer name is not defined:
-renamed or deleted), ``cell_error`` (a cell raised; the rest still ran and was graded), ``ok``.
+renamed or deleted), ``cell_error`` (a cell raised; the rest still ran and was graded), ``ok``; and
+``missing`` (on the roster, nothing submitted).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from pathlib import Path
 
 from .manifest import exercise_columns
 
-SUMMARY_COLUMNS = ("total", "max", "percent", "mastered", "mistakes", "status", "late", "submitted_at", "problems", "flags")
+SUMMARY_COLUMNS = ("total", "max", "percent", "mastered", "mistakes", "status", "late", "late_penalty", "final",
+                   "submitted_at", "problems", "flags", "overrides", "on_roster")
 
 
 def columns(manifest: dict) -> list[str]:
@@ -61,6 +66,7 @@ def row(record: dict, manifest: dict, deadline: datetime | None = None) -> dict[
         result = by_id.get(exercise["id"])
         out[exercise["id"]] = f"{result['score']:g}" if result else "0"
     submitted = parse_time(record.get("submitted_at"))
+    lateness = record.get("lateness") or {"late": is_late(record, deadline), "penalty": 0.0, "final": total}
     out.update({
         "total": f"{total:g}",
         "max": f"{maximum:g}",
@@ -68,10 +74,14 @@ def row(record: dict, manifest: dict, deadline: datetime | None = None) -> dict[
         "mastered": "yes" if fraction >= manifest["mastery_threshold"] - 1e-9 else "no",
         "mistakes": _cell("; ".join(f"{r['exercise_id']}:{r['mistake']}" for r in record["results"] if r.get("mistake"))),
         "status": record["status"],
-        "late": is_late(record, deadline),
+        "late": lateness["late"],
+        "late_penalty": f"{lateness['penalty']:g}",
+        "final": f"{lateness['final']:g}",
         "submitted_at": submitted.astimezone(timezone.utc).isoformat(timespec="seconds") if submitted else "",
         "problems": _cell("; ".join(record.get("problems", []))),
         "flags": _cell("; ".join(record.get("flags", []))),
+        "overrides": _cell("; ".join(record.get("overrides", []))),
+        "on_roster": record.get("on_roster", ""),
     })
     return out
 

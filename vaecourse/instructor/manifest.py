@@ -138,9 +138,14 @@ def load_manifest(source) -> dict:
     return manifest
 
 
+# Fields that change what is done with grades, not the grades: editing them re-grades nobody.
+NOT_GRADED = ("late_policy",)
+
+
 def manifest_digest(manifest: dict) -> str:
-    """SHA-256 of the manifest's canonical JSON (grades made with different manifests never mix)."""
-    return sha256_bytes(json.dumps(manifest, sort_keys=True).encode("utf-8"))
+    """SHA-256 of the manifest's canonical JSON without ``NOT_GRADED`` (grades made with different manifests never mix)."""
+    graded = {k: v for k, v in manifest.items() if k not in NOT_GRADED}
+    return sha256_bytes(json.dumps(graded, sort_keys=True).encode("utf-8"))
 
 
 def exercise_columns(manifest: dict) -> list[dict]:

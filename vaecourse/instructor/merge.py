@@ -11,9 +11,9 @@ import json
 import shutil
 from pathlib import Path
 
-from .feedback import write_feedback
-from .gradebook import parse_time, write_csv
+from .gradebook import parse_time
 from .grade import RUN_FORMAT
+from .publish import ClassPolicy, class_policy, publish
 from .runner import write_json_atomic
 
 _MUST_AGREE = ("manifest_sha256", "seed", "limits", "students")
@@ -29,8 +29,11 @@ def _load_run(folder: Path) -> dict:
     return run
 
 
-def merge(folders: list, out, *, deadline=None) -> dict:
+def merge(folders: list, out, *, deadline=None, policy: ClassPolicy | None = None) -> dict:
     """Merge shard output ``folders`` into ``out``; return the merged run summary.
+
+    ``policy`` (late policy, roster, overrides, exports) is applied as ``vaecourse grade`` applies it;
+    by default, the manifest's late policy with ``deadline`` (else the first shard's) in place.
 
     The summary's ``missing_students`` and ``missing_shards`` list what no folder covered (the
     gradebook is still written, without them); ``duplicates`` lists students graded twice alike.
@@ -69,23 +72,27 @@ def merge(folders: list, out, *, deadline=None) -> dict:
     deadline = parse_time(deadline) if isinstance(deadline, str) else deadline
     if deadline is None and first.get("deadline"):
         deadline = parse_time(first["deadline"])
+    policy = policy or class_policy(first["manifest"], deadline=deadline)
     out = Path(out)
     for student, record in records.items():
         write_json_atomic(out / "results" / f"{student}.json", record)
-        write_feedback(out / "feedback", record, first["manifest"], deadline)
     for folder in folders:  # keep the shards' settings for the record
         if (folder / "grading.json").resolve() != (out / f"shard-{folder.name}.json").resolve():
             shutil.copyfile(folder / "grading.json", out / f"shard-{folder.name}.json")
-    write_csv(out / "grades.csv", list(records.values()), first["manifest"], deadline)
+    published = publish(out, records, first["manifest"], policy)
+    similar = folders[0] / "similar_answers.csv"  # every shard lists the whole class's
+    if similar.is_file() and similar.resolve() != (out / similar.name).resolve():
+        shutil.copyfile(similar, out / similar.name)
     summary = {
         **{k: first[k] for k in ("format", "manifest", "manifest_sha256", "seed", "limits", "students", "confinement")},
         "shard": [1, 1],
-        "deadline": deadline.isoformat() if deadline else None,
+        "deadline": policy.late.deadline.isoformat() if policy.late.deadline else None,
         "graded": sorted(records),
         "merged_from": [str(f) for f in folders],
         "duplicates": sorted(set(duplicates)),
         "missing_students": sorted(set(first["students"]) - set(records)),
         "missing_shards": missing_shards if len(counts) == 1 else ["shards split the class differently"],
+        **published,
     }
     write_json_atomic(out / "grading.json", summary)
     return summary
