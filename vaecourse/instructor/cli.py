@@ -28,10 +28,9 @@ def _progress(student: str, record: dict, done: int, total: int) -> None:
 
 
 def _policy(args, manifest):
-    from .manifest import load_manifest
     from .publish import class_policy
 
-    return class_policy(load_manifest(manifest), deadline=args.deadline, grace=args.grace, penalty=args.late_penalty,
+    return class_policy(manifest, deadline=args.deadline, grace=args.grace, penalty=args.late_penalty,
                         cap=args.late_cap, extensions=args.extensions, roster=args.roster, overrides=args.overrides,
                         formats=args.format or (), assignment=args.assignment)
 

@@ -15,6 +15,7 @@ from .exports import Assignment, default_name, write_export
 from .feedback import write_feedback
 from .gradebook import parse_time, read_csv, write_csv
 from .late import LatePolicy, late_policy
+from .manifest import load_manifest
 from .overrides import apply_overrides, load_overrides, unknown_students
 from .roster import load_roster, reconcile
 
@@ -34,6 +35,7 @@ class ClassPolicy:
 def class_policy(manifest: dict, *, deadline=None, grace=None, penalty=None, cap=None, extensions=None,
                  roster=None, overrides=None, formats=(), assignment=None) -> ClassPolicy:
     """A :class:`ClassPolicy` from the manifest's ``late_policy`` and the command line's options (paths or values)."""
+    manifest = load_manifest(manifest)
     return ClassPolicy(
         late=late_policy(manifest, deadline=deadline, grace=grace, penalty=penalty, cap=cap, extensions=extensions),
         roster=load_roster(roster) if roster else None, roster_path=Path(roster) if roster else None,
