@@ -23,7 +23,7 @@ def _variants(skill):
 
 
 def _answer(variant):
-    return variant.answer if isinstance(variant.answer, tuple) else (variant.answer,)
+    return variant._solved().answer  # a tuple, without revealing the variant
 
 
 def _close(got, want, rel=1e-9, abs_=1e-9):
@@ -212,6 +212,6 @@ def test_diffusion_marginal_by_monte_carlo():
     x = torch.full((n,), x0, dtype=torch.float64)
     for b in betas[: i["t"]]:
         x = (1 - b).sqrt() * x + b.sqrt() * torch.randn(n, generator=g, dtype=torch.float64)
-    mean_factor, variance = v.answer
+    mean_factor, variance = v._solved().answer
     assert abs(x.mean().item() - mean_factor * x0) < 5 * math.sqrt(variance / n)
     assert abs(x.var().item() - variance) < 5 * variance * math.sqrt(2 / n)

@@ -24,6 +24,12 @@ def _fresh(monkeypatch, tmp_path):
     clear_results()
 
 
+def _answer(variant):
+    """The variant's answer, read without revealing it (as a learner who solved it would give it)."""
+    answer = variant._solved().answer
+    return answer[0] if len(answer) == 1 else tuple(answer)
+
+
 def test_the_streak_counts_fresh_correct_variants_at_medium_or_hard():
     assert practice_streak("s4") == 0
     record_practice("s4", "a", "medium", PASSED)
@@ -85,7 +91,7 @@ def test_practise_checks_records_the_streak_and_progress_and_the_gate_reads_it(c
     assert "Practice (" in out and "variant.check(your_answer)" in out
     assert [v.skill for v in variants] == [skills_for_session("s4")[i % 2] for i in range(PRACTICE_STREAK)]
     for variant in variants:
-        assert variant.check(variant.answer).passed
+        assert variant.check(_answer(variant)).passed
     assert practice_streak("s4") == PRACTICE_STREAK
     assert "3 of 3 fresh variants right in a row" in capsys.readouterr().out
     stored = load_progress()["practice"]["s4"]
@@ -102,27 +108,27 @@ def test_practise_checks_records_the_streak_and_progress_and_the_gate_reads_it(c
 
 def test_a_wrong_answer_names_the_mistake_shows_the_worked_solution_and_resets(capsys):
     first = practise("s4", skill="gaussian_kl", seed=5, quiet=True)
-    assert first.check(first.answer, quiet=True).passed and practice_streak("s4") == 1
+    assert first.check(_answer(first), quiet=True).passed and practice_streak("s4") == 1
     second = practise("s4", skill="gaussian_kl", seed=6, quiet=True)
-    wrong = next(m for m in second.mistakes if m.name == "kl_missing_half").variants[0]()
+    wrong = next(m for m in second._exercise().mistakes if m.name == "kl_missing_half").variants[0]()
     result = second.check(wrong)
     out = capsys.readouterr().out
     assert not result.passed and result.mistake == "kl_missing_half" and practice_streak("s4") == 0
     assert (
         "Mistake found: the factor 1/2 is missing" in out
         and "Worked solution" in out
-        and second.worked_solution.splitlines()[0] in out
+        and second._solved().worked_solution.splitlines()[0] in out
     )
-    assert first.check(first.answer, quiet=True).passed and practice_streak("s4") == 0, "a variant counts once"
+    assert first.check(_answer(first), quiet=True).passed and practice_streak("s4") == 0, "a variant counts once"
 
 
 def test_a_revealed_variant_and_an_easy_one_do_not_extend_the_streak(capsys):
     shown = practise("s2", seed=1, quiet=True)
     shown.show_solution()
     assert "Worked solution" in capsys.readouterr().out
-    assert shown.check(shown.answer, quiet=True).passed and practice_streak("s2") == 0
+    assert shown.check(_answer(shown), quiet=True).passed and practice_streak("s2") == 0
     easy = practise("s2", level="easy", seed=2, quiet=True)
-    assert easy.check(easy.answer, quiet=True).passed and practice_streak("s2") == 0
+    assert easy.check(_answer(easy), quiet=True).passed and practice_streak("s2") == 0
     assert easy.check(None, quiet=True).status == NOT_ATTEMPTED
 
 
@@ -144,3 +150,50 @@ def test_bad_arguments_raise_clear_errors():
         practise("s4", level="impossible")
     with pytest.raises(ValueError, match="skill must be one of .* for session s4"):
         practise("s4", skill="iwae_bound")
+
+
+def _shown_texts(variant) -> list[str]:
+    """Everything a notebook or a console shows for a bare ``variant`` as a cell's last line."""
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(variant)
+    return [repr(variant), str(variant), *map(str, data.values())]
+
+
+@pytest.mark.parametrize("session", ["s1", "s2", "s3", "s4", "s5", "s6", "s7"])
+def test_displaying_a_variant_shows_neither_its_answer_nor_its_solution_nor_its_mistakes(session):
+    variant = practise(session, level="hard", seed=4, quiet=True)
+    problem = variant._solved()
+    secrets = [problem.worked_solution.splitlines()[-1]] + [f"{v:.6g}" for v in problem.answer]
+    secrets += [f"{v:.6g}" for m in problem.mistakes for v in m[4]] + [m[0] for m in problem.mistakes]
+    for text in _shown_texts(variant):
+        leaked = [s for s in secrets if s in text and s not in variant.prompt]
+        assert not leaked, (variant.key, leaked, text)
+    for name in ("answer", "worked_solution", "mistakes", "exercise", "hints"):
+        assert not hasattr(variant, name), f"variant.{name} would hand the learner the answer"
+    assert variant.key not in repr(variant) or "check" in repr(variant)
+
+
+def test_reading_the_answer_from_the_variant_does_not_build_a_streak(capsys):
+    variants = [practise("s4", seed=seed, quiet=True) for seed in range(PRACTICE_STREAK)]
+    for variant in variants:
+        assert variant.check(variant.solution(), quiet=True).passed
+    assert practice_streak("s4") == 0, "answers read from the variant are right but do not count"
+    drawn = practise("s6", skill="free_bits", seed=5, quiet=True)
+    drawn.inputs["floor"] = 99.0  # a copy: the problem stays as drawn
+    assert drawn.inputs["floor"] != 99.0
+    assert drawn.check(_answer(drawn), quiet=True).passed and practice_streak("s6") == 1
+    from dataclasses import replace
+
+    other = practise("s6", skill="free_bits", seed=6, quiet=True)
+    easier = replace(other, frozen_inputs='{"floor": 0.5, "kl": [[0.0, 1.0, 0.0]]}')  # 0.5 + 1 + 0.5
+    assert easier.check(2.0, quiet=True).passed and practice_streak("s6") == 1, "inputs its seed did not draw"
+
+
+def test_the_suggested_hint_works_for_a_variant(capsys):
+    variant = practise("s5", skill="iwae_bound", seed=3, quiet=True)
+    result = variant.check(123.0 if variant.level == "easy" else (123.0, 45.0))
+    out = capsys.readouterr().out
+    assert not result.passed and result.mistake is None and "variant.hint() may help" in out
+    variant.hint()
+    assert "Hint 1 of 1 (the IWAE bound from log-weights): L_K = log((1/K)" in capsys.readouterr().out

@@ -207,10 +207,12 @@ def grade_value(exercise: ValueExercise, answer, timeout: float) -> R.CheckResul
         if any(numbers_close(got, as_floats(encode(v())), exercise.rtol, exercise.atol) for v in mistake.variants):
             return _mistake_result(exercise, mistake)
     shown = ", ".join(f"{v:.6g}" for v in got)
+    # a practice variant's id ("practice/...") is no exercise id: its hints are variant.hint()
+    pointer = "variant.hint()" if exercise.id.startswith("practice/") else f"hint({exercise.id!r})"
     return R.make_result(
         exercise,
         R.FAILED,
-        f"Not correct yet: you gave {shown}. Check each step; hint({exercise.id!r}) may help.",
+        f"Not correct yet: you gave {shown}. Check each step; {pointer} may help.",
         review=(exercise.section,),
     )
 

@@ -5,10 +5,12 @@ In a notebook::
     from vaecourse.practice import practise
     variant = practise("s4")        # a fresh medium variant of a Session 4 skill, printed
     variant.check(3.125)            # graded by the course's checker: named mistakes, streak, progress
+    variant.hint()                  # the skill's hint
     variant.show_solution()         # the worked solution (the variant then no longer counts)
 
-Instructors and tests use :func:`draw_variant` (a pure function of skill, level and seed),
-:func:`skills_for_session` and a variant's ``answer``, ``worked_solution`` and ``features``.
+Displaying a variant never shows its answer. Instructors and tests use :func:`draw_variant` (a pure
+function of skill, level and seed), :func:`skills_for_session`, a variant's ``features`` and
+``variant.solution()`` (the answer; like ``show_solution()`` it stops the variant counting).
 
 The modules, bottom to top: :mod:`.skill` (what a skill module is written in), the ``skills_*``
 modules (one per topic, each listing its ``SKILLS``), :mod:`.registry` (imports them explicitly and

@@ -61,7 +61,7 @@ def _solve_post(inputs: dict, level: str) -> Problem:
     noise = f"standard deviation sigma = {fmt(inputs['noise_std'])}" if hard else f"variance sigma^2 = {fmt(s2)}"
     data = f"x = {fmt_seq(inputs['x'])}" if n > 1 else f"x = {fmt(inputs['x'][0])}"
     prompt = (
-        f"A priori, theta ~ {prior}. Given theta, each observation is N(theta, sigma^2) with known noise {noise}. "
+        f"A priori, theta ~ {prior}. Given theta, the observations are independent, each N(theta, sigma^2) with known noise {noise}. "
         f"Having observed {data}, give the posterior mean and variance of theta."
     )
     convert = f"Variances first: v0 = {fmt(v0)}, sigma^2 = {fmt(s2)}.\n" if hard else ""
@@ -137,14 +137,18 @@ def _solve_mc(inputs: dict, level: str) -> Problem:
     estimate = monte_carlo_estimate(values)
     n, mean, se, k = estimate.num_samples, estimate.mean, estimate.standard_error, inputs["shrink"]
     std = se * math.sqrt(n)
-    ask = f"f(z_i) for {n} independent draws z_i ~ p: {fmt_seq(inputs['values'])}. Give the Monte Carlo estimate of E_p[f(z)] and its standard error"
+    ask = (
+        f"The values f(z_i) of {n} independent draws z_i ~ p are {fmt_seq(inputs['values'])}. Give the Monte Carlo "
+        "estimate of E_p[f(z)] and its standard error, estimating the standard deviation of f by the sample standard "
+        "deviation (the one that divides by n - 1)"
+    )
     answer, form = (mean, se), "a pair (estimate, standard error)"
     worked = (
         f"Estimate = mean = {fmt(mean)}. Sample standard deviation (dividing by n - 1 = {n - 1}): s = {fmt(std)}.\n"
         f"Standard error = s / sqrt(n) = {fmt(std)} / sqrt({n}) = {fmt(se)}."
     )
     if k > 1:
-        ask += f", and how many draws in all would make the standard error {k} times smaller"
+        ask += f", and how many draws in all would make the standard error {k} times smaller (for the same standard deviation of f)"
         answer, form = (mean, se, float(n * k * k)), "a triple (estimate, standard error, draws needed)"
         worked += (
             f"\nThe error falls like 1/sqrt(n): {k} times smaller needs {k}^2 = {k * k} times the draws, {n * k * k}."
@@ -211,7 +215,8 @@ def _solve_dkl(inputs: dict, level: str) -> Problem:
     both = level == "hard"
     prompt = (
         f"Two distributions over {q.numel()} outcomes: q = {fmt_seq(inputs['q'])} and p = {fmt_seq(inputs['p'])}. "
-        + ("Compute KL(q || p) and KL(p || q) in nats." if both else "Compute KL(q || p) in nats.")
+        + ("Compute KL(q || p) and KL(p || q)" if both else "Compute KL(q || p)")
+        + " in nats (natural logarithms)."
     )
     terms = "\n".join(
         f"  k={i + 1}: {fmt(a)} * log({fmt(a)}/{fmt(b)}) = {fmt(a * math.log(a / b))}"

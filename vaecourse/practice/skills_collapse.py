@@ -24,11 +24,26 @@ _FREE_LEVELS = {
 }
 
 
+_FREE_MARGIN = 0.03  # nats: the floor must change the answer by this much (beyond the check's tolerance)
+
+
+def _floor_binds(kl: list[list[float]], floor: float) -> bool:
+    """The floor lifts some dimension and leaves another; with several examples, flooring each first differs too."""
+    b = len(kl)
+    means = [sum(column) / b for column in zip(*kl)]
+    lifted = sum(max(0.0, floor - m) for m in means)
+    per_example = sum(max(floor, v) for row in kl for v in row) / b - sum(max(floor, m) for m in means)
+    return lifted > _FREE_MARGIN and max(means) > floor + _FREE_MARGIN and (b == 1 or per_example > _FREE_MARGIN)
+
+
 def _draw_free(rng: random.Random, level: str) -> dict:
     d = {"easy": 3, "medium": rng.randint(4, 5), "hard": rng.randint(3, 4)}[level]
     b = rng.randint(2, 3) if level == "hard" else 1
     floor = rng.choice(tuple(_FREE_LEVELS[level]["floor"].values))
-    return {"kl": [[grid(rng, 0, 1.5, 0.01) for _ in range(d)] for _ in range(b)], "floor": floor}
+    while True:  # the floor stays as drawn (every floor is drawn as often): redraw the KLs until it matters
+        kl = [[grid(rng, 0, 1.5 if rng.random() < 0.5 else 2 * floor, 0.01) for _ in range(d)] for _ in range(b)]
+        if _floor_binds(kl, floor):
+            return {"kl": kl, "floor": floor}
 
 
 def _solve_free(inputs: dict, level: str) -> Problem:
@@ -116,7 +131,10 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
     if "cycle" in inputs:
         c, r = inputs["cycle"], inputs["ramp"]
         weight = cyclical_kl_weight(t, c, r)
-        schedule = f"cyclical annealing: cycles of C = {c} steps, the weight rising linearly over the first r = {fmt(r)} of each cycle, then 1"
+        schedule = (
+            f"cyclical annealing: cycles of C = {c} steps (steps counted from t = 0), the KL weight rising linearly "
+            f"from 0 over the first r = {fmt(r)} of each cycle, then 1 until the cycle ends"
+        )
         worked = f"w_t = min(1, (t mod C) / (r C)) = min(1, ({t} mod {c}) / {fmt(r * c)}) = min(1, {t % c} / {fmt(r * c)}) = {fmt(weight)}."
         wrong = {
             "anneal_ramp_over_cycle": (
@@ -125,7 +143,7 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
                 (t % c) / c,
             )
         }
-        if t >= c:  # in the first cycle the modulo changes nothing
+        if t >= c and (t % c) < r * c:  # in the first cycle, or past the ramp (both give 1), the modulo changes nothing
             wrong["anneal_no_modulo"] = (
                 "the cycle ignored (no t mod C)",
                 "Each cycle restarts the ramp: use t mod C.",
@@ -141,14 +159,19 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
     else:
         w = inputs["warmup"]
         weight = kl_annealing_weight(t, w)
-        schedule = f"linear warm-up over T = {w} steps"
+        schedule = (
+            f"a linear warm-up over T = {w} steps: the KL weight rises linearly from 0 at t = 0 to 1 at t = T, "
+            "and stays 1 after"
+        )
         worked = f"w_t = min(1, t / T) = min(1, {t} / {w}) = {fmt(weight)}."
-        wrong = {
-            "anneal_integer_division": (
+        wrong = {}
+        if t < w:  # past the warm-up t // T is 1, the right weight
+            wrong["anneal_integer_division"] = (
                 "integer division t // T",
                 "t // T is 0 throughout the warm-up: divide as floats.",
                 float(t // w),
-            ),
+            )
+        wrong |= {
             "anneal_reversed": (
                 "the weight falling from 1 to 0",
                 "The KL weight rises from 0 to 1 during warm-up.",

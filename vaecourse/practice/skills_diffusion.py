@@ -75,7 +75,10 @@ def _solve_diff(inputs: dict, level: str) -> Problem:
                 torch.tensor([[eps]], dtype=torch.float64),
             )
         )
-        prompt += f", and the sample x_t for x_0 = {fmt(x0)} and the noise eps = {fmt(eps)}"
+        prompt += (
+            f", and the sample x_t drawn in one step from q(x_t | x_0) for x_0 = {fmt(x0)} with the standard-normal "
+            f"noise eps = {fmt(eps)}"
+        )
         worked += f"\nx_t = sqrt(alpha_bar) x_0 + sqrt(1 - alpha_bar) eps = {fmt(mean_factor)} * {fmt(x0)} + {fmt(math.sqrt(variance))} * {fmt(eps)} = {fmt(xt)}."
         answer, form = (mean_factor, variance, xt), "a triple (mean factor, variance, x_t)"
 
@@ -108,13 +111,6 @@ def _solve_diff(inputs: dict, level: str) -> Problem:
             out(math.sqrt(max(1 - sum(betas), 0.0)), min(sum(betas), 1.0)),
         ),
         (
-            "diff_off_by_one",
-            "alpha_bar of step t - 1",
-            "alpha_bar_t includes step t itself: the product runs over s = 1..t.",
-            sec,
-            out(math.sqrt(prev), 1 - prev),
-        ),
-        (
             "diff_std_for_variance",
             "the standard deviation sqrt(1 - alpha_bar) given as the variance",
             "The variance is 1 - alpha_bar_t; its square root is the noise coefficient.",
@@ -122,6 +118,16 @@ def _solve_diff(inputs: dict, level: str) -> Problem:
             out(mean_factor, math.sqrt(variance)),
         ),
     ]
+    if not (t == 2 and inputs["beta_1"] == inputs["beta_T"]):  # there 1 - alpha_bar_1 is beta_2: diff_last_beta
+        mistakes.append(
+            (
+                "diff_off_by_one",
+                "alpha_bar of step t - 1",
+                "alpha_bar_t includes step t itself: the product runs over s = 1..t.",
+                sec,
+                out(math.sqrt(prev), 1 - prev),
+            )
+        )
     features = {
         "schedule": "constant" if inputs["beta_1"] == inputs["beta_T"] else "linear",
         "step": t,

@@ -43,7 +43,7 @@ def _solve_delbo(inputs: dict, level: str) -> Problem:
     prompt = (
         f"A latent z takes {k} values with prior p(z) = {fmt_seq(inputs['prior'])}. For the observed x, "
         f"p(x | z) = {fmt_seq(inputs['likelihood'])}, and the encoder gives q(z | x) = {fmt_seq(inputs['q'])}. "
-        "Compute the reconstruction term E_q[log p(x|z)] and KL(q(z|x) || p(z))"
+        "Using natural logarithms (nats), compute the reconstruction term E_q[log p(x|z)] and KL(q(z|x) || p(z))"
     )
     rows = "\n".join(
         f"  z={j}: q = {fmt(a)}, log p(x|z) = {fmt(math.log(b))}, q log(q/p) = {fmt(a * math.log(a / c))}"
@@ -86,7 +86,33 @@ def _solve_delbo(inputs: dict, level: str) -> Problem:
             pair(recon, float(-(q * prior.log()).sum())),
         ),
     ]
-    if level == "hard":
+    if level == "hard":  # a wrong term carried into the gap log p(x) - (recon - KL) gives a wrong gap as well
+        carried = {
+            "delbo_kl_reversed": float(categorical_kl(prior, q)),
+            "delbo_kl_without_entropy": float(-(q * prior.log()).sum()),
+        }
+        for name, wrong_kl in carried.items():
+            mistakes.append(
+                (
+                    f"{name}_in_gap",
+                    f"{next(m[1] for m in mistakes if m[0] == name)}, carried into the gap",
+                    "Your KL is not KL(q(z|x) || p(z)) = sum_z q(z) log(q(z)/p(z)), and your gap log p(x) - (recon - KL) "
+                    "inherits the error: with the right KL the gap equals KL(q(z|x) || p(z|x)) >= 0.",
+                    sec,
+                    (recon, wrong_kl, log_evidence - (recon - wrong_kl)),
+                )
+            )
+        wrong_recon = float((prior * lik.log()).sum())
+        mistakes.append(
+            (
+                "delbo_recon_prior_weighted_in_gap",
+                "the reconstruction term weighted by the prior, carried into the gap",
+                "The expectation is under q(z|x), the encoder; your gap log p(x) - (recon - KL) inherits the wrong "
+                "reconstruction term.",
+                sec,
+                (wrong_recon, kl, log_evidence - (wrong_recon - kl)),
+            )
+        )
         mistakes.append(
             (
                 "delbo_gap_sign",
@@ -139,7 +165,10 @@ def _solve_selbo(inputs: dict, level: str) -> Problem:
     per_sample = a + b - c  # (L,)
     elbo = float(per_sample.mean())
     n = per_sample.numel()
-    prompt = f"For {n} samples z_l ~ q(z|x) of one data point x: {given}. Compute the Monte Carlo estimate of the ELBO."
+    prompt = (
+        f"For {n} samples z_l ~ q(z|x) of one data point x: {given}. Compute the Monte Carlo estimate of the ELBO "
+        "from these samples (natural logarithms, in nats)."
+    )
     logs = "" if "log_px" in inputs else "Take logs first.\n"
     worked = (
         f"{logs}ELBO estimate = (1/L) sum_l [log p(x|z_l) + log p(z_l) - log q(z_l|x)]; per sample: {fmt_seq(per_sample.tolist())}.\n"

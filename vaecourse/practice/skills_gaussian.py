@@ -84,21 +84,25 @@ def _solve_kl(inputs: dict, level: str) -> Problem:
     )
     prompt = (
         f"q(z|x) = N(mu, diag(sigma^2)) with {d} latent dimension{'s' if d > 1 else ''}: mu = {fmt_seq(inputs['mu'])}, "
-        f"{stated}. Compute KL(q || N(0, I)) in nats."
+        f"{stated}. Compute KL(q || N(0, I)) in nats (natural logarithms)."
     )
 
     def kl_with(v, half=0.5, minus=1.0, log_sign=1.0):
         return (half * (mu.pow(2) + v - log_sign * v.log() - minus).sum().item(),)
 
     sigma = var.sqrt()
-    mistakes = [
-        (
-            "kl_sigma_for_variance",
-            "sigma used where the formula has sigma^2",
-            "The closed form needs the variances sigma^2 and their logs; your value matches using the standard deviations sigma instead.",
-            "s4-log-variance",
-            kl_with(sigma),
-        ),
+    mistakes = []
+    if given != "log-variance":  # from log-variances, sigma as the variance is exp(s / 2): kl_std_from_logvar below
+        mistakes.append(
+            (
+                "kl_sigma_for_variance",
+                "sigma used where the formula has sigma^2",
+                "The closed form needs the variances sigma^2 and their logs; your value matches using the standard deviations sigma instead.",
+                "s4-log-variance",
+                kl_with(sigma),
+            )
+        )
+    mistakes += [
         (
             "kl_missing_half",
             "the factor 1/2 is missing",
@@ -198,10 +202,17 @@ def _solve_bern(inputs: dict, level: str) -> Problem:
         )
         + f"\nSum = {fmt(value)}."
     )
-    kind = "binary pixels" if level != "hard" else "grey pixels (targets in [0, 1])"
+    kind = "binary pixels" if level != "hard" else "grey pixels"
+    grey = (
+        " The targets are grey levels in [0, 1]: put each x_i as it is (not binarized) into the usual Bernoulli "
+        "log-likelihood formula, as VAEs trained on grey MNIST do."
+        if level == "hard"
+        else ""
+    )
     prompt = (
-        f"A decoder outputs the logits l = {fmt_seq(inputs['logits'])} for an image of {len(inputs['x'])} {kind} "
-        f"x = {fmt_seq(inputs['x'])}. Compute log p(x | l) under independent Bernoullis (natural log, summed over pixels)."
+        f"A decoder outputs the logits l = {fmt_seq(inputs['logits'])} (p_i = sigmoid(l_i) = 1 / (1 + e^(-l_i))) for an image "
+        f"of {len(inputs['x'])} {kind} x = {fmt_seq(inputs['x'])}.{grey} Compute log p(x | l) under independent "
+        "Bernoullis (natural log, summed over pixels)."
     )
     sec = "s4-likelihoods"
     d = len(inputs["x"])

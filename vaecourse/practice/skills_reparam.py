@@ -46,7 +46,7 @@ def _solve_reparam(inputs: dict, level: str) -> Problem:
         stated, convert = f"sigma^2 = {fmt_seq(inputs['variance'])}", "sigma = sqrt(sigma^2)"
     else:
         given, logvar = "log-variance", tensor64(inputs["logvar"])
-        stated, convert = f"log-variance s = {fmt_seq(inputs['logvar'])}", "sigma = exp(s / 2)"
+        stated, convert = f"log-variance s = log sigma^2 = {fmt_seq(inputs['logvar'])} (natural log)", "sigma = exp(s / 2)"
     z = reparameterize(mu, logvar, eps)  # (D,)
     sigma = (0.5 * logvar).exp()
     worked = (
@@ -140,12 +140,15 @@ def _solve_path(inputs: dict, level: str) -> Problem:
         f"d f/d {second_name} = f'(z) * {chain} = {fmt(d_second)}."
     )
     stated = (
-        f"sigma = {fmt(inputs['sigma'])}" if second_name == "sigma" else f"log-variance s = {fmt(inputs['logvar'])}"
+        f"sigma = {fmt(inputs['sigma'])}"
+        if second_name == "sigma"
+        else f"log-variance s = log sigma^2 = {fmt(inputs['logvar'])} (natural log)"
     )
     target = "z^2" if c == 0 else f"(z - c)^2 with c = {fmt(c)}"
     prompt = (
         f"f(z) = {target}, z ~ N(mu, sigma^2) with mu = {fmt(inputs['mu'])} and {stated}. For the single noise draw "
-        f"eps = {fmt(eps)}, compute the pathwise (reparameterization) gradient estimate (d f/d mu, d f/d {second_name})."
+        f"eps = {fmt(eps)}, so that z = mu + sigma * eps, compute the pathwise (reparameterization) gradient estimate "
+        f"(d f/d mu, d f/d {second_name})."
     )
     at_mu = 2 * (inputs["mu"] - c)
     scale = 1.0 if second_name == "sigma" else sv / 2

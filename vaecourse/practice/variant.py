@@ -6,20 +6,29 @@
     >>> v == draw_variant("gaussian_kl", "easy", seed=0)
     True
 
+A variant holds what the learner sees (the prompt, the inputs, the answer's form and tolerance, the
+difficulty features); its answer, worked solution and known mistakes are derived from the inputs only
+when an answer is checked. Displaying a variant (``repr``, a notebook cell's last line) or reading its
+attributes never shows them; :meth:`Variant.solution` and :meth:`Variant.show_solution` do, and a
+variant so revealed no longer counts towards a practice streak.
+
 A draw whose mistakes could not be told apart (a mistake that gives the right answer, or two that
-agree) is redrawn, so every wrong answer that matches a mistake is named unambiguously. Every checked
-answer goes through the course's checker (the variant becomes a
-:class:`~vaecourse.grading.ValueExercise`, so a wrong answer that matches a known mistake is named,
-with the section to review), then into the session's practice streak
-(:mod:`vaecourse.grading.practice_log`), which the mastery gate reads, and into the progress file
-(``python -m vaecourse progress`` shows it). Practice checks never enter the graded results.
+agree) is redrawn, so every wrong answer that matches a mistake is named unambiguously; the skills
+choose their values so that every advertised problem type survives this. Every checked answer goes
+through the course's checker (the variant becomes a :class:`~vaecourse.grading.ValueExercise`, so a
+wrong answer that matches a known mistake is named, with the section to review), then into the
+session's practice streak (:mod:`vaecourse.grading.practice_log`), which the mastery gate reads, and
+into the progress file (``python -m vaecourse progress`` shows it). Practice checks never enter the
+graded results.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..grading.checker import grade
@@ -33,12 +42,18 @@ from .skill import LEVELS, OneOf, Problem, Range, Skill
 
 _SEPARATION = 5.0  # a mistake's value must differ from the answer and the others by 5 tolerances
 _MAX_DRAWS = 200
-_revealed: set[str] = set()  # keys of variants whose worked solution was shown
+_revealed: set[str] = set()  # keys of variants whose answer or worked solution was shown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Variant:
-    """One generated problem: its prompt, inputs, answer, tolerance, worked solution and difficulty features."""
+    """One generated problem as the learner sees it: prompt, inputs, answer form, tolerance, difficulty features.
+
+    The answer, the worked solution and the mistakes are not stored: :meth:`check` derives them from
+    the inputs (``frozen_inputs``, the JSON of the inputs the seed drew). ``solution()`` returns the
+    answer and ``show_solution()`` prints the worked solution; either marks the variant revealed, and
+    a revealed variant's correct answer does not extend the practice streak.
+    """
 
     skill: str
     session: str
@@ -47,26 +62,33 @@ class Variant:
     title: str
     section: str
     prompt: str
-    inputs: dict[str, Any]
-    answer: float | tuple[float, ...]
     answer_form: str
     rtol: float
     atol: float
-    worked_solution: str
     features: dict[str, Any]
-    mistakes: tuple[Mistake, ...] = field(
-        default=(), repr=False, compare=False
-    )  # their values are compared via the inputs
-    hints: tuple[str, ...] = field(default=(), repr=False)
+    frozen_inputs: str  # JSON: the inputs cannot be edited after the draw
 
     @property
     def key(self) -> str:
         """The variant's identity, e.g. ``"gaussian_kl/medium/123"`` (a practice streak counts each once)."""
         return f"{self.skill}/{self.level}/{self.seed}"
 
-    def exercise(self) -> ValueExercise:
-        """This variant as a grading exercise: ``grading.check(variant.exercise(), answer)`` names mistakes."""
-        answer = self.answer
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """A fresh copy of the values the prompt states (editing it changes nothing)."""
+        return json.loads(self.frozen_inputs)
+
+    def _solved(self) -> Problem:
+        return _solve(self.skill, self.level, self.frozen_inputs)
+
+    def _exercise(self) -> ValueExercise:
+        """This variant as a grading exercise (its ``expected`` is the answer: not for the learner's eyes)."""
+        problem = self._solved()
+        answer = problem.answer[0] if len(problem.answer) == 1 else tuple(problem.answer)
+        mistakes = tuple(
+            Mistake(name, title, explanation, section, variants=((lambda v=value: v),))
+            for name, title, explanation, section, value in problem.mistakes
+        )
         return ValueExercise(
             id=f"practice/{self.key}",
             session=self.session,
@@ -76,13 +98,31 @@ class Variant:
             answer_form=self.answer_form,
             rtol=self.rtol,
             atol=self.atol,
-            hints=self.hints,
-            mistakes=self.mistakes,
+            hints=get_skill(self.skill).hints,
+            mistakes=mistakes,
         )
 
     def check(self, answer, *, quiet: bool = False):
         """Check ``answer`` (None = not attempted), print the feedback and the practice streak; return the result."""
         return answer_variant(self, answer, quiet=quiet)
+
+    def hint(self, level: int = 1) -> None:
+        """Print the skill's hints up to ``level`` (1 = the gentlest); a hint does not stop the variant counting."""
+        hints = get_skill(self.skill).hints
+        if not hints:
+            print(f"No hint for this variant; re-read section {self.section}.")
+            return
+        shown = hints[: max(1, min(int(level), len(hints)))]
+        for number, text in enumerate(shown, start=1):
+            print(f"Hint {number} of {len(hints)} ({self.title}): {text}")
+        if len(shown) < len(hints):
+            print(f"(Stuck still? variant.hint({len(shown) + 1}) gives the next one.)")
+
+    def solution(self):
+        """The answer (a number or a tuple), for instructors' editions and graders; the variant then no longer counts."""
+        reveal(self)
+        answer = self._solved().answer
+        return answer[0] if len(answer) == 1 else tuple(answer)
 
     def show(self) -> None:
         print(self.describe())
@@ -90,7 +130,7 @@ class Variant:
     def show_solution(self) -> None:
         """Print the worked solution; the variant no longer counts towards a practice streak."""
         reveal(self)
-        print(f"Worked solution ({self.key}):\n{self.worked_solution}")
+        print(f"Worked solution ({self.key}):\n{self._solved().worked_solution}")
 
     def describe(self) -> str:
         info = SESSIONS[self.session]
@@ -99,6 +139,17 @@ class Variant:
 
     def __str__(self) -> str:
         return self.describe()
+
+    def __repr__(self) -> str:  # a bare variant as a cell's last line shows this, never the answer
+        return f"<practice variant {self.key}: variant.show() prints it, variant.check(answer) grades an answer>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(repr(self))
+
+
+@functools.lru_cache(maxsize=256)
+def _solve(skill: str, level: str, frozen_inputs: str) -> Problem:
+    return get_skill(skill).solve(json.loads(frozen_inputs), level)
 
 
 def features_out_of_range(features: dict[str, Any], spec: dict[str, Range | OneOf]) -> list[str]:
@@ -156,11 +207,6 @@ def variant_from_inputs(skill: str, level: str, **inputs) -> Variant:
 
 
 def make_variant(skill: Skill, level: str, seed: int, inputs: dict, problem: Problem) -> Variant:
-    mistakes = tuple(
-        Mistake(name, title, explanation, section, variants=((lambda v=value: v),))
-        for name, title, explanation, section, value in problem.mistakes
-    )
-    answer = problem.answer[0] if len(problem.answer) == 1 else tuple(problem.answer)
     return Variant(
         skill=skill.name,
         session=skill.session,
@@ -169,21 +215,24 @@ def make_variant(skill: Skill, level: str, seed: int, inputs: dict, problem: Pro
         title=skill.title,
         section=skill.section,
         prompt=problem.prompt,
-        inputs=dict(inputs),
-        answer=answer,
         answer_form=problem.answer_form,
         rtol=problem.rtol,
         atol=problem.atol,
-        worked_solution=problem.worked_solution,
         features=dict(problem.features),
-        mistakes=mistakes,
-        hints=skill.hints,
+        frozen_inputs=json.dumps(inputs, sort_keys=True),
     )
 
 
 def reveal(variant: Variant) -> None:
     """Mark ``variant`` as solved for the learner: answering it afterwards does not count towards the streak."""
     _revealed.add(variant.key)
+
+
+def _counts(variant: Variant) -> bool:
+    """False for a revealed variant, the book's fixed example (seed -1), or one whose inputs its seed did not draw."""
+    if variant.key in _revealed or variant.seed < 0:
+        return False
+    return draw_variant(variant.skill, variant.level, variant.seed).frozen_inputs == variant.frozen_inputs
 
 
 def streak_message(session: str, record) -> str:
@@ -198,19 +247,23 @@ def streak_message(session: str, record) -> str:
 
 def answer_variant(variant: Variant, answer, *, quiet: bool = False) -> CheckResult:
     """Grade ``answer`` for ``variant`` with the course's checker, record the streak and progress, print the feedback."""
-    result = grade(variant.exercise(), answer)
-    revealed = variant.key in _revealed
+    result = grade(variant._exercise(), answer)
+    revealed = not _counts(variant)
     record = record_practice(variant.session, variant.key, variant.level, result.status, revealed=revealed)
     lines = [result.feedback]
     if result.status != NOT_ATTEMPTED:
         if result.passed and revealed:
-            lines.append("    (The worked solution was shown first, so this one does not extend the streak.)")
+            lines.append(
+                "    (Its answer or worked solution was shown first, or it is not a freshly drawn variant, "
+                "so this one does not extend the streak.)"
+            )
         elif result.passed and variant.level not in COUNTING_LEVELS:
             lines.append("    (An easy variant: a warm-up that leaves the streak as it is.)")
         elif not result.passed:
+            reveal(variant)  # the feedback shows the worked solution
             lines.append(
                 f"    Worked solution, to compare with yours:\n"
-                + "\n".join("      " + line for line in variant.worked_solution.splitlines())
+                + "\n".join("      " + line for line in variant._solved().worked_solution.splitlines())
             )
         lines.append(streak_message(variant.session, record))
         try:
