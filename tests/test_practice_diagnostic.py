@@ -103,3 +103,9 @@ def test_the_book_page_is_listed_and_linked_from_the_home_page():
     page = (ROOT / "book/diagnostic.md").read_text()
     assert page.splitlines()[0] == "---" and "(entry-diagnostic)=" in page and "diagnostic.check(" in page
     assert math.isclose(diagnostic.QUESTIONS[0].answer[0], 0.009 / 0.0585)
+
+
+def test_a_displayed_question_hides_its_answer_and_the_confusions_it_catches():
+    for question in diagnostic.questions():
+        shown = repr(question)
+        assert question.prompt in shown and "answer=" not in shown and "mistakes=" not in shown, question.id

@@ -40,11 +40,11 @@ class Question:
     id: str
     topic: str
     prompt: str
-    answer: tuple[float, ...] | frozenset[str]
+    answer: tuple[float, ...] | frozenset[str] = field(repr=False)  # a displayed question hides its answer
     refresher: str
     answer_form: str = "a number"
     options: dict[str, str] = field(default_factory=dict)
-    mistakes: tuple[tuple[tuple[float, ...] | str, str], ...] = ()  # (wrong answer, what it reveals)
+    mistakes: tuple[tuple[tuple[float, ...] | str, str], ...] = field(default=(), repr=False)  # (wrong answer, what it reveals)
     rtol: float = 1e-3
 
     def __post_init__(self):
