@@ -166,7 +166,7 @@ class AutoregressiveVAE(VAE):
         self._check_y(y)
         require_positive_int("n", n)
         generator = _generator(seed, generator, self.device)
-        z = torch.randn(n, self.latent_dim, generator=generator, device=self.device)  # (n, D)
+        z = self.latent_prior(y).sample(n, generator)  # (n, D)
         return self.decoder.generate(z, generator, mean)
 
     @torch.no_grad()

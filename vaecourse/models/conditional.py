@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core._validation import require_positive_int
-from ..core.likelihoods import gaussian_log_likelihood, standard_normal_log_density
+from ..core.priors import DiagonalGaussianPrior, StandardNormalPrior
 from .vae import VAE, VAEConfig, mlp
 
 
@@ -60,6 +60,7 @@ class ConditionalVAE(VAE):
         if config.learned_prior:
             self.prior_table = nn.Embedding(c, 2 * config.latent_dim)
             nn.init.zeros_(self.prior_table.weight)  # start at the standard normal prior
+        self.standard_normal_prior = StandardNormalPrior(config.latent_dim)  # no parameters, not saved
 
     def _one_hot(self, y, leading_shape: torch.Size) -> torch.Tensor:
         if not isinstance(y, torch.Tensor) or y.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
@@ -95,11 +96,10 @@ class ConditionalVAE(VAE):
         mu_p, logvar_p = self.prior_table(y.long()).chunk(2, dim=-1)  # (B, D) each
         return mu_p, logvar_p
 
-    def log_prior(self, z, y=None):
+    def latent_prior(self, y=None):
+        r""":math:`p(z\mid y)`: a :class:`~vaecourse.core.priors.DiagonalGaussianPrior` per label, or :math:`\mathcal N(0, I)`."""
         prior = self.prior(y)
-        if prior is None:
-            return standard_normal_log_density(z)
-        return gaussian_log_likelihood(z, prior[0], prior[1])
+        return self.standard_normal_prior if prior is None else DiagonalGaussianPrior(*prior)
 
     def sample(self, n, y=None, *, seed=None, generator=None, mean=True):
         self._check_y(y)

@@ -5,14 +5,14 @@ r"""The VAE: an MLP Gaussian encoder with a Bernoulli or Gaussian decoder and a 
     p_\theta(x\mid z) = \prod_i \mathrm{Bernoulli}\big(x_i;\ \sigma(\ell_\theta(z)_i)\big)
     \ \text{or}\ \mathcal N\big(x;\ m_\theta(z),\ \sigma_x^2 I\big)
 
-and the ELBO :math:`\mathbb E_q[\log p_\theta(x\mid z)] - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p(z))` is computed by
-:func:`vaecourse.core.bounds.elbo_estimate`, written out in :meth:`VAE.forward` (one pass, one sample
-dimension only when ``num_samples > 1``). The conditional VAE lives in :mod:`vaecourse.models.conditional`.
+and the ELBO :math:`\mathbb E_q[\log p_\theta(x\mid z)] - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p(z))` and the
+importance weights are computed by :func:`vaecourse.core.bounds.elbo_sample`, which :meth:`VAE.forward`
+calls with the model's decoder and prior object (:meth:`VAE.latent_prior`). The conditional VAE lives in
+:mod:`vaecourse.models.conditional`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -20,16 +20,9 @@ import torch
 from torch import nn
 
 from ..core._validation import require_nonnegative_float, require_positive_int, require_tensor
-from ..core.bounds import ElboTerms
-from ..core.kl import gaussian_kl_between, gaussian_kl_per_dim
-from ..core.likelihoods import (
-    _bernoulli_log_likelihood,
-    diagonal_gaussian_log_density,
-    gaussian_log_likelihood,
-    require_bernoulli_data,
-    standard_normal_log_density,
-)
-from ..core.priors import MixturePrior
+from ..core.bounds import ElboTerms, elbo_sample
+from ..core.likelihoods import _bernoulli_log_likelihood, gaussian_log_likelihood, require_bernoulli_data
+from ..core.priors import MixturePrior, StandardNormalPrior
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus,
                "silu": nn.SiLU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
@@ -139,6 +132,8 @@ class VAE(nn.Module):
     def _build_prior(self, config: VAEConfig) -> None:
         if config.prior == "mixture":
             self.mixture_prior = MixturePrior(config.prior_components, config.latent_dim)
+        else:
+            self.standard_normal_prior = StandardNormalPrior(config.latent_dim)  # no parameters, not saved
 
     def _build_decoder_variance(self, config: VAEConfig) -> None:
         if config.likelihood == "gaussian":
@@ -192,6 +187,11 @@ class VAE(nn.Module):
             return _bernoulli_log_likelihood(out, require_bernoulli_data("x", self._check_x(x)))
         return gaussian_log_likelihood(x, out, self.decoder_logvar)
 
+    def latent_prior(self, y: torch.Tensor | None = None):
+        """The prior :math:`p(z)`: an object with ``log_prob``, ``sample`` and ``kl_per_dim`` (:mod:`vaecourse.core.priors`)."""
+        self._check_y(y)
+        return self.mixture_prior if self.config.prior == "mixture" else self.standard_normal_prior
+
     @property
     def standard_prior(self) -> bool:
         """Whether :math:`p(z) = \\mathcal N(0, I)` (then the KL has the closed form of ``gaussian_kl``)."""
@@ -204,37 +204,30 @@ class VAE(nn.Module):
 
     def log_prior(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         r""":math:`\log p(z)` summed over latent dimensions, shape ``z.shape[:-1]``."""
-        self._check_y(y)
-        if self.config.prior == "mixture":
-            return self.mixture_prior.log_prob(z)
-        return standard_normal_log_density(z)
+        return self.latent_prior(y).log_prob(z)
 
     def kl_per_dimension(self, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor | None = None,
                          y: torch.Tensor | None = None) -> torch.Tensor:
         r"""Per-example, per-dimension :math:`\mathrm{KL}(q(z_j\mid x)\,\|\,p(z_j))`, shape ``(B, D)``.
 
-        Closed form for Gaussian priors (the summands of :func:`~vaecourse.core.kl.gaussian_kl`, or
-        :func:`~vaecourse.core.kl.gaussian_kl_between` for a learned :math:`p(z\mid y)`). For the mixture prior,
+        The prior's closed form where it has one (``latent_prior(y).kl_per_dim``); for the mixture prior,
         a Monte Carlo estimate at the samples ``z`` ``(L, B, D)`` against each coordinate's marginal.
         """
-        if self.config.prior == "mixture":
-            if z is None:
-                raise ValueError("the mixture prior's per-dimension KL is estimated at samples: pass z (L, B, D)")
-            log_q = -0.5 * (math.log(2 * math.pi) + logvar + (z - mu).pow(2) * torch.exp(-logvar))  # (L, B, D)
-            return (log_q - self.mixture_prior.marginal_log_prob(z)).mean(0)  # (B, D)
-        prior = self.prior(y)
-        if prior is None:
-            return gaussian_kl_per_dim(mu, logvar)  # (B, D)
-        mu_p, logvar_p = prior  # (B, D) each
-        return gaussian_kl_between(mu.unsqueeze(-1), logvar.unsqueeze(-1),
-                                   mu_p.unsqueeze(-1), logvar_p.unsqueeze(-1))  # (B, D)
+        prior = self.latent_prior(y)
+        per_dim = prior.kl_per_dim(mu, logvar)  # (B, D) or None
+        if per_dim is not None:
+            return per_dim
+        if z is None:
+            raise ValueError("the mixture prior's per-dimension KL is estimated at samples: pass z (L, B, D)")
+        return prior.marginal_kl_per_dim(mu, logvar, z)  # (B, D)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, *, num_samples: int = 1,
                 beta: float = 1.0, eps: torch.Tensor | None = None, log_weights: bool = False,
                 per_dim: bool = True) -> VAEOutput:
         r"""Encode, sample ``num_samples`` latents per example and score them: a :class:`VAEOutput`.
 
-        The SGVB estimate of :func:`~vaecourse.core.bounds.elbo_estimate`, written out for the model:
+        :func:`~vaecourse.core.bounds.elbo_sample` (the ELBO and the importance weights, written once)
+        with this model's decoder and prior:
 
         .. math:: z^{(\ell)} = \mu + e^{s/2}\odot\varepsilon^{(\ell)}, \qquad
                   \mathrm{ELBO}(x) \approx \frac1L\sum_\ell \log p_\theta(x\mid z^{(\ell)}) - \mathrm{KL}(q\,\|\,p)
@@ -251,48 +244,18 @@ class VAE(nn.Module):
         if eps is not None and tuple(require_tensor("eps", eps).shape) != (num_samples, *mu.shape):
             raise ValueError(f"eps must have shape (num_samples, B, D) = {(num_samples, *mu.shape)}, "
                              f"got {tuple(eps.shape)}")
-        std = torch.exp(0.5 * logvar)  # (B, D)
-        if num_samples == 1:  # the usual training case: a 2-D graph, no sample dimension to fold or average
-            noise = torch.randn_like(mu) if eps is None else eps.reshape(mu.shape)  # (B, D)
-            z = torch.addcmul(mu, std, noise)  # (B, D): z = mu + std * noise, the reparameterization trick
-            reconstruction = self.log_likelihood(x, z, y)  # (B,)
-            z, log_px = z.unsqueeze(0), None  # (1, B, D); log_px (1, B) only if the log-weights need it
-        else:
-            if eps is None:
-                eps = torch.randn((num_samples, *mu.shape), dtype=mu.dtype, device=mu.device)  # (L, B, D)
-            z = torch.addcmul(mu, std, eps)  # (L, B, D): one fused op and autograd node for mu + std * eps
-            log_px = self.log_likelihood(x, z, y)  # (L, B)
-            reconstruction = log_px.mean(dim=0)  # (B,)
-        log_q = log_p = kl_per_dim = None
-        if self.config.prior == "mixture":  # no closed form: Monte Carlo KL at the same samples
-            log_q = diagonal_gaussian_log_density(z, mu, logvar)  # (L, B)
-            log_p = self.log_prior(z, y)  # (L, B)
-            kl = (log_q - log_p).mean(dim=0)  # (B,)
-        else:  # closed form against N(0, I) or a learned Gaussian p(z|y)
-            kl_per_dim = self.kl_per_dimension(mu, logvar, z, y)  # (B, D)
-            kl = kl_per_dim.sum(dim=-1)  # (B,)
-        terms = ElboTerms(reconstruction=reconstruction, kl=kl, beta=beta)
+        sample = elbo_sample(lambda z: self.log_likelihood(x, z, y), mu, logvar, self.latent_prior(y),
+                             num_samples=num_samples, eps=eps, beta=beta, log_weights=log_weights)
+        kl_per_dim = sample.kl_per_dim  # (B, D), or None without a closed form
         if per_dim and kl_per_dim is None:
-            kl_per_dim = self.kl_per_dimension(mu, logvar, z, y)  # (B, D)
-        weights = None
-        if log_weights:
-            log_q = diagonal_gaussian_log_density(z, mu, logvar) if log_q is None else log_q  # (L, B)
-            log_p = self.log_prior(z, y) if log_p is None else log_p  # (L, B)
-            log_px = reconstruction.unsqueeze(0) if log_px is None else log_px  # (L, B)
-            weights = (log_px + log_p - log_q).transpose(0, 1)  # (B, L)
-        return VAEOutput(terms=terms, mu=mu, logvar=logvar, kl_per_dim=kl_per_dim, z=z, log_weights=weights)
+            kl_per_dim = self.kl_per_dimension(mu, logvar, sample.z, y)  # (B, D)
+        return VAEOutput(terms=sample.terms, mu=mu, logvar=logvar, kl_per_dim=kl_per_dim, z=sample.z,
+                         log_weights=sample.log_weights)
 
     def elbo(self, x: torch.Tensor, y: torch.Tensor | None = None, *, num_samples: int = 1,
              beta: float = 1.0, eps: torch.Tensor | None = None) -> ElboTerms:
         """The per-example :class:`~vaecourse.core.bounds.ElboTerms` of ``x`` (each ``(B,)``)."""
         return self.forward(x, y, num_samples=num_samples, beta=beta, eps=eps).terms
-
-    def _prior_sample(self, n: int, y, generator) -> torch.Tensor:
-        if self.config.prior == "mixture":
-            return self.mixture_prior.sample(n, generator)  # (n, D)
-        eps = torch.randn(n, self.latent_dim, generator=generator, device=self.device)  # (n, D)
-        prior = self.prior(y)
-        return eps if prior is None else prior[0] + torch.exp(0.5 * prior[1]) * eps  # (n, D)
 
     @torch.no_grad()
     def sample(self, n: int, y: torch.Tensor | None = None, *, seed: int | None = None,
@@ -304,7 +267,7 @@ class VAE(nn.Module):
         """
         require_positive_int("n", n)
         generator = _generator(seed, generator, self.device)
-        z = self._prior_sample(n, y, generator)  # (n, D)
+        z = self.latent_prior(y).sample(n, generator)  # (n, D)
         expected = self.decoder_mean(z, y)  # (n, data_dim)
         if mean:
             return expected

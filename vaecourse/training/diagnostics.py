@@ -5,7 +5,9 @@ r"""Measuring a trained VAE: ELBO, importance-sampled log-likelihood, active uni
     A_j = \mathrm{Cov}_x\big(\mathbb E_{q(z\mid x)}[z_j]\big), \qquad
     I_q(x; z) = \mathbb E_x\mathbb E_{q(z\mid x)}[\log q(z\mid x)] - \mathbb E_{q(z)}[\log q(z)]
 
-All functions run without gradients, in batches, with seeded noise so that their numbers repeat.
+All functions run without gradients, in batches, with seeded noise so that their numbers repeat. The
+importance-sampled :math:`\log p(x)` is :func:`~vaecourse.training.streamed_nll.log_likelihood_estimate`
+(importable from here too).
 """
 
 from __future__ import annotations
@@ -16,43 +18,11 @@ from dataclasses import dataclass
 import torch
 
 from ..core._validation import require_broadcastable, require_positive_int, require_tensor
-from ..core.bounds import importance_sampled_log_likelihood
-from ..data.images import ImageDataset
 from ..core.kl import gaussian_kl, gaussian_kl_between
-from ..core.likelihoods import diagonal_gaussian_log_density, standard_normal_log_density
+from ..core.likelihoods import diagonal_gaussian_log_density
 from ..core.reparam import reparameterize
-
-
-def split_xy(model, data, name: str = "data", device=None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Turn ``x``, ``(x, y)`` or an :class:`~vaecourse.data.images.ImageDataset` (its test split) into ``(x, y)``.
-
-    ``y`` is returned only when ``model.requires_labels``; such models raise if it is missing.
-    Both tensors are moved to ``device`` (default: the model's).
-    """
-    if isinstance(data, ImageDataset):
-        data = (data.x_test, data.y_test)
-    if isinstance(data, (tuple, list)):
-        if len(data) not in (1, 2):
-            raise ValueError(f"{name} must be x, (x,) or (x, y), got a sequence of {len(data)} items")
-        x, y = data[0], (data[1] if len(data) == 2 else None)
-    else:
-        x, y = data, None
-    require_tensor(name, x, min_dim=2)
-    if x.dim() != 2:
-        raise ValueError(f"{name} must be a (N, data_dim) tensor of flattened examples, got shape {tuple(x.shape)}")
-    needs_labels = getattr(model, "requires_labels", False)
-    if needs_labels and y is None:
-        raise ValueError(f"{type(model).__name__} needs labels: pass {name} as a pair (x, y)")
-    if needs_labels and (not isinstance(y, torch.Tensor) or tuple(y.shape) != (x.shape[0],)):
-        raise ValueError(f"{name}: labels y must be a tensor of shape ({x.shape[0]},), got "
-                         f"{tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__}")
-    device = device if device is not None else next(model.parameters()).device
-    return x.to(device), (y.to(device) if needs_labels else None)
-
-
-def _batches(x: torch.Tensor, y: torch.Tensor | None, batch_size: int):
-    for start in range(0, x.shape[0], batch_size):
-        yield x[start:start + batch_size], (y[start:start + batch_size] if y is not None else None)
+from .batches import batches, split_xy  # noqa: F401  (split_xy: its import path)
+from .streamed_nll import log_likelihood_estimate  # noqa: F401  (the NLL estimator, at its import path)
 
 
 @torch.no_grad()
@@ -61,7 +31,7 @@ def encode_data(model, data, *, batch_size: int = 1000) -> tuple[torch.Tensor, t
     require_positive_int("batch_size", batch_size)
     model.eval()
     x, y = split_xy(model, data)
-    pairs = [model.encode(xb, yb) for xb, yb in _batches(x, y, batch_size)]
+    pairs = [model.encode(xb, yb) for xb, yb in batches(x, y, batch_size)]
     return torch.cat([p[0] for p in pairs]), torch.cat([p[1] for p in pairs])
 
 
@@ -88,7 +58,7 @@ def evaluate(model, data, *, batch_size: int = 1000, num_samples: int = 1, seed:
     generator = torch.Generator(device=x.device).manual_seed(seed)
     sums = torch.zeros(2, device=x.device)  # reconstruction, KL
     kl_dims = torch.zeros(model.latent_dim, device=x.device)  # (D,)
-    for xb, yb in _batches(x, y, batch_size):
+    for xb, yb in batches(x, y, batch_size):
         eps = torch.randn(num_samples, xb.shape[0], model.latent_dim, generator=generator, device=x.device,
                           dtype=xb.dtype)
         out = model(xb, yb, num_samples=num_samples, eps=eps)
@@ -96,38 +66,6 @@ def evaluate(model, data, *, batch_size: int = 1000, num_samples: int = 1, seed:
         kl_dims += out.kl_per_dim.sum(dim=0)
     rec, kl = (sums / x.shape[0]).tolist()
     return Evaluation(rec - kl, rec, kl, (kl_dims / x.shape[0]).tolist(), x.shape[0])
-
-
-@torch.no_grad()
-def log_likelihood_estimate(model, data, *, k: int = 1000, batch_size: int = 100, chunk_size: int = 100,
-                            seed: int = 0) -> torch.Tensor:
-    r"""Importance-sampled :math:`\log p(x)` of each example with ``k`` samples from the encoder, ``(N,)``.
-
-    .. math:: \log p(x) \approx \log\frac1k \sum_{i=1}^k \frac{p(x\mid z_i)\,p(z_i)}{q(z_i\mid x)}, \quad z_i\sim q(z\mid x)
-
-    Wraps :func:`~vaecourse.core.bounds.importance_sampled_log_likelihood`. In expectation a lower bound
-    that tightens as ``k`` grows (Burda et al., 2016); the test NLL is ``-estimate.mean()``.
-    Memory is bounded by evaluating ``batch_size`` examples times ``chunk_size`` samples at a time,
-    so ``k = 1000`` fits a laptop. A learned prior (:math:`p(z\mid y)`, or a mixture) is handled by adding
-    :math:`\log p(z) - \log\mathcal N(z; 0, I)` to the decoder's log-likelihood.
-    """
-    require_positive_int("k", k)
-    require_positive_int("batch_size", batch_size)
-    model.eval()
-    x, y = split_xy(model, data)
-    generator = torch.Generator(device=x.device).manual_seed(seed)
-    estimates = []
-    for xb, yb in _batches(x, y, batch_size):
-        mu, logvar = model.encode(xb, yb)  # (b, D) each
-        eps = torch.randn(k, *mu.shape, generator=generator, device=x.device, dtype=mu.dtype)  # (k, b, D)
-        if getattr(model, "standard_prior", True):
-            log_likelihood = lambda z: model.log_likelihood(xb, z, yb)  # noqa: E731
-        else:  # importance_log_weights adds log N(z; 0, I): swap it for the model's own prior
-            log_likelihood = lambda z: (model.log_likelihood(xb, z, yb) + model.log_prior(z, yb)  # noqa: E731
-                                        - standard_normal_log_density(z))
-        estimates.append(importance_sampled_log_likelihood(log_likelihood, mu, logvar, k=k, eps=eps,
-                                                           chunk_size=chunk_size))
-    return torch.cat(estimates)  # (N,)
 
 
 def latent_activity(mu: torch.Tensor) -> torch.Tensor:

@@ -50,6 +50,24 @@ class History:
     def from_dict(cls, values: dict) -> "History":
         return cls(**values)
 
+    def record(self, epoch: int, step: int, seconds: float, kl_weight: float, train: tuple, test=None) -> None:
+        """Append one epoch: ``train`` is :meth:`EpochRecords.summary`'s tuple, ``test`` an ``Evaluation`` or ``None``."""
+        rec, kl, loss, kl_dims = train
+        self.epoch.append(epoch)
+        self.step.append(step)
+        self.seconds.append(seconds)
+        self.kl_weight.append(kl_weight)
+        self.train_loss.append(loss)
+        self.train_elbo.append(rec - kl)
+        self.train_reconstruction.append(rec)
+        self.train_kl.append(kl)
+        self.train_kl_per_dim.append(kl_dims)
+        if test is not None:
+            self.test_elbo.append(test.elbo)
+            self.test_reconstruction.append(test.reconstruction)
+            self.test_kl.append(test.kl)
+            self.test_kl_per_dim.append(test.kl_per_dim)
+
     def last(self) -> dict:
         """The final epoch's numbers, e.g. ``history.last()["test_elbo"]``."""
         return {k: v[-1] for k, v in self.to_dict().items() if isinstance(v, list) and v}
@@ -128,3 +146,9 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+    def __enter__(self) -> "ProgressBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
