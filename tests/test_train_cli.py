@@ -28,13 +28,14 @@ def digits_run(tmp_path_factory):
 def test_train_on_digits_prints_a_summary_and_saves_every_file(digits_run):
     code, printed, out = digits_run
     assert code == 0
-    assert "digits (binarized)" in printed and "test ELBO (beta=1)" in printed
-    assert "test NLL (k=20)" in printed and "active units:" in printed
+    assert "digits (binarized)" in printed and "test ELBO (beta=1, 359 images)" in printed
+    assert "test NLL (k=20, 359 images)" in printed and "active units:" in printed
+    assert "±" not in printed  # every test image was used: no subset, no standard error
     for name in ("checkpoint.pt", "history.json", "samples.png", "reconstructions.png", "latent_space.png",
                  "curves.png"):
         assert (out / name).stat().st_size > 0, name
     record = json.loads((out / "history.json").read_text())
-    assert record["epoch"] == [1, 2] and record["summary"]["k"] == 20
+    assert record["epoch"] == [1, 2] and record["summary"]["k"] == 20 and record["summary"]["nll_images"] == 359
     assert record["summary"]["test_nll"] > 0 and 0 <= record["summary"]["active_units"] <= 2
     ckpt = load_checkpoint(out / "checkpoint.pt")
     assert ckpt.model.config.latent_dim == 2 and ckpt.history.epoch == [1, 2]
@@ -44,6 +45,27 @@ def test_the_nll_estimate_is_tighter_than_the_elbo(digits_run):
     summary = json.loads((digits_run[2] / "history.json").read_text())["summary"]
     # the importance-sampled estimate with k = 20 samples is, on average, above the single-sample ELBO
     assert -summary["test_nll"] > summary["test_elbo"]
+
+
+def test_the_nll_of_a_subset_states_its_cost_and_standard_error(tmp_path):
+    out = tmp_path / "run"
+    printed = io.StringIO()
+    args = [a for a in TINY if a != "--no-progress"]
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()) as err:
+        assert main(["train", "--dataset", "digits", "--out", str(out), "--nll-images", "50", *args]) == 0
+    printed = printed.getvalue()
+    assert "test NLL: 20 importance samples on 50 of 359 test images (1,000 decoder passes" in printed
+    assert "test NLL (k=20, 50 images)" in printed and "(standard error)" in printed
+    assert "log p(x), k=20" in err.getvalue() and "50/50" in err.getvalue()  # the estimate's progress bar
+    summary = json.loads((out / "history.json").read_text())["summary"]
+    assert summary["nll_images"] == 50 and 0 < summary["nll_standard_error"] < 10
+
+
+def test_bad_nll_sizes_are_refused_by_the_parser(tmp_path, capsys):
+    for flag, value in (("--nll-images", "0"), ("--nll-images", "some"), ("--k", "-3")):
+        with pytest.raises(SystemExit):
+            main(["train", "--out", str(tmp_path / "run"), flag, value])
+        assert "expected a positive integer" in capsys.readouterr().err
 
 
 def write_idx_folder(folder, n_train=40, n_test=10):

@@ -12,9 +12,13 @@ The IWAE paper's setting (``vaecourse.training.recipes.iwae_paper_recipe``) on l
         --latent-dim 50 --batch-size 20 --lr-schedule iwae-paper --adam-eps 1e-4 --objective iwae
         --num-samples 5 --epochs 3280 --k 5000 --out runs/iwae   (one command line)
 
-The summary reports the test ELBO (beta = 1), the importance-sampled NLL :math:`-\\log p(x)` with
-``--k`` samples, and the active units; the output folder receives ``checkpoint.pt``, ``history.json``,
-``samples.png``, ``reconstructions.png``, ``latent_space.png`` and ``curves.png``.
+The summary reports the test ELBO (beta = 1) on every test image, the importance-sampled NLL
+:math:`-\\log p(x)` with ``--k`` samples on ``--nll-images`` test images (a seeded random subset, with its
+standard error; ``--nll-images all`` for every one), and the active units; the output folder receives
+``checkpoint.pt``, ``history.json``, ``samples.png``, ``reconstructions.png``, ``latent_space.png`` and
+``curves.png``. The NLL costs ``images * k`` decoder passes and shows a progress bar: with the defaults
+(1000 images, k = 1000) about 30 s of one CPU core for a 784-256-256-8 VAE, a tenth of the 10 000-image
+test set's cost.
 """
 
 from __future__ import annotations
@@ -63,11 +67,28 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     training.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     training.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     report = parser.add_argument_group("report")
-    report.add_argument("--k", type=int, default=1000, help="importance samples for the test NLL")
+    report.add_argument("--k", type=_count, default=1000,
+                        help="importance samples per image for the test NLL (cost: images * k decoder passes)")
+    report.add_argument("--nll-images", type=_count_or_all, default=1000, metavar="N|all",
+                        help="test images for the NLL: a seeded random subset reported with its standard error, "
+                             "or all (at k=1000, about 30 ms of one CPU core per 28x28 image: 10 000 images take "
+                             "minutes)")
     report.add_argument("--out", type=Path, default=Path("vae-run"), help="output folder")
     report.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
     return parser
+
+
+def _count(text: str) -> int:
+    """A positive integer, or an argparse error naming what was given."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
+def _count_or_all(text: str) -> int | None:
+    """``all`` -> ``None`` (every test image); else a positive integer."""
+    return None if text == "all" else _count(text)
 
 
 def _load_data(args):
@@ -150,7 +171,7 @@ def run(args) -> int:
     from .diagnostics import active_units, encode_data, mutual_information
     from ..models.vae import VAE, VAEConfig
     from .loop import TrainingDivergedError, fit
-    from .streamed_nll import streamed_log_likelihood_estimate
+    from .streamed_nll import subset_nll
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -173,10 +194,15 @@ def run(args) -> int:
         print(f"vaecourse train: error: {error}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    nll = -streamed_log_likelihood_estimate(model, data, k=args.k, seed=args.seed).mean().item()  # memory bounded in k
+    n_test = len(data.x_test)
+    n_nll = n_test if args.nll_images is None else min(args.nll_images, n_test)
+    print(f"test NLL: {args.k} importance samples on {n_nll} of {n_test} test images "
+          f"({n_nll * args.k:,} decoder passes; --nll-images and --k set the cost)", flush=True)
+    nll = subset_nll(model, data, k=args.k, num_examples=n_nll, seed=args.seed, progress=not args.no_progress)
     mu, logvar = encode_data(model, data)
     summary = {
-        "test_elbo": history.test_elbo[-1], "test_nll": nll, "k": args.k,
+        "test_elbo": history.test_elbo[-1], "test_nll": nll.nll, "k": args.k,
+        "nll_images": nll.num_examples, "nll_standard_error": nll.standard_error, "nll_seconds": nll.seconds,
         "active_units": active_units(mu), "latent_dim": args.latent_dim,
         "mutual_information": mutual_information(mu, logvar, seed=args.seed),
         "train_seconds": history.seconds[-1],
@@ -184,7 +210,9 @@ def run(args) -> int:
     save_checkpoint(args.out / "checkpoint.pt", model, history=history)
     (args.out / "history.json").write_text(json.dumps({"summary": summary, **history.to_dict()}, indent=1))
     figures = save_figures(model, data, history, args.out, seed=args.seed)
-    print(f"test ELBO (beta=1): {summary['test_elbo']:.3f} nats | test NLL (k={args.k}): {nll:.3f} nats | "
+    error = f" ± {nll.standard_error:.2f} (standard error)" if nll.num_examples < n_test else ""
+    print(f"test ELBO (beta=1, {n_test} images): {summary['test_elbo']:.3f} nats | test NLL (k={args.k}, "
+          f"{nll.num_examples} images): {nll.nll:.3f}{error} nats in {nll.seconds:.1f} s | "
           f"active units: {summary['active_units']}/{args.latent_dim} | "
           f"MI estimate: {summary['mutual_information']:.3f} nats | training: {summary['train_seconds']:.1f} s")
     print(f"saved {args.out / 'checkpoint.pt'}, history.json and " + ", ".join(p.name for p in figures))
