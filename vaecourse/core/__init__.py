@@ -11,7 +11,7 @@ or a grader.
 from .bounds import ElboTerms, elbo_estimate, importance_log_weights, importance_sampled_log_likelihood, iwae_bound
 from .gradients import pathwise_gradient, score_function_gradient
 from .gumbel import gumbel_softmax_sample
-from .kl import categorical_kl, fit_gaussian_by_kl, gaussian_kl, gaussian_kl_between
+from .kl import categorical_kl, fit_gaussian_by_kl, free_bits_kl, gaussian_kl, gaussian_kl_between
 from .likelihoods import (
     bernoulli_log_likelihood,
     diagonal_gaussian_log_density,
@@ -33,6 +33,7 @@ __all__ = [
     "diagonal_gaussian_log_density",
     "elbo_estimate",
     "fit_gaussian_by_kl",
+    "free_bits_kl",
     "gaussian_kl",
     "gaussian_kl_between",
     "gaussian_log_likelihood",

@@ -57,6 +57,32 @@ def gaussian_kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0)  # (..., D)
 
 
+def free_bits_kl(kl_per_dim: torch.Tensor, free_bits: float) -> torch.Tensor:
+    r"""The free-bits KL term of a batch (Kingma et al., 2016): each latent dimension's batch-mean KL, floored at :math:`\lambda`.
+
+    .. math:: \mathrm{KL}_\lambda = \sum_j \max\big(\lambda, \tfrac1B \textstyle\sum_b \mathrm{KL}_{bj}\big)
+
+    The floor acts on the batch mean, not on each example: a dimension is free while the batch as a
+    whole spends less than :math:`\lambda` nats on it. This is the term ``fit`` adds to the loss
+    (``FitConfig.free_bits``); it replaces the batch mean of the KL, so it is one number per batch.
+
+    Args:
+        kl_per_dim: per-example, per-dimension KLs, shape ``(B, D)``.
+        free_bits: :math:`\lambda \ge 0`, nats per latent dimension.
+
+    Returns:
+        A 0-d tensor.
+
+    Example:
+        >>> free_bits_kl(torch.tensor([[0.1, 2.0], [0.3, 1.0]]), 0.5)
+        tensor(2.)
+    """
+    require_tensor("kl_per_dim", kl_per_dim, min_dim=2)
+    if not float(free_bits) >= 0.0:
+        raise ValueError(f"free_bits must be >= 0 nats, got {free_bits}")
+    return kl_per_dim.mean(dim=0).clamp(min=free_bits).sum()  # (D,) -> ()
+
+
 def gaussian_kl_between(
     mu_q: torch.Tensor, logvar_q: torch.Tensor, mu_p: torch.Tensor, logvar_p: torch.Tensor
 ) -> torch.Tensor:

@@ -21,7 +21,8 @@ import secrets
 
 from . import result as R
 from .choices import grade_choice
-from .compare import describe_value, first_difference, numbers_close, records_agree
+from .compare import describe_value, first_difference, numbers_close
+from .diagnose import Diagnosis, diagnose
 from .exercise import Exercise, FunctionExercise, ValueExercise
 from .observe import Case, as_floats, encode, observe, observe_value
 from .practice_log import clear_practice
@@ -95,18 +96,27 @@ def _signature_problem(exercise: FunctionExercise, answer, cases: list[Case]) ->
     return None
 
 
-def _match_mistake(exercise: Exercise, student: list, reference: list, cases: list[Case]):
-    by_name = {c.name: c for c in cases}
-    for mistake in exercise.mistakes:
-        if mistake.predicate is not None and mistake.predicate(student, reference, cases):
-            return mistake
-        for variant in mistake.variants:
-            records = observe(variant, cases)
-            if len(records) == len(student) and all(
-                records_agree(s, m, by_name[s["case"]]) for s, m in zip(student, records)
-            ):
-                return mistake
-    return None
+def _variant_records(exercise: FunctionExercise, cases: list[Case]) -> list[tuple]:
+    """Each catalogued variant's records on the cases (trusted code, run here in the grader's process)."""
+    return [(m, observe(v, cases)) for m in exercise.mistakes for v in m.variants]
+
+
+def _diagnosis_result(exercise: FunctionExercise, found: Diagnosis, cases: list[Case]) -> R.CheckResult:
+    mistake = found.mistake
+    describe = {c.name: c.describe for c in cases}
+    message = f"Mistake found: {mistake.title}."
+    if found.note:
+        message += f"\n{found.note}"
+    message += f"\n{mistake.explanation}"
+    message += "\nDecided on: " + "; ".join(describe[n] for n in found.cases if n in describe) + "."
+    credit = mistake.credit if found.exact else 0.0
+    if not found.exact:
+        message += "\nOther cases may differ for another reason as well: fix this first, then check again."
+    elif credit:
+        message += f"\nPartial credit: {credit:.0%} of the points."
+    return R.make_result(
+        exercise, R.FAILED, message, credit=credit, mistake=mistake.name, review=(mistake.section or exercise.section,)
+    )
 
 
 def _mistake_result(exercise: Exercise, mistake) -> R.CheckResult:
@@ -114,7 +124,8 @@ def _mistake_result(exercise: Exercise, mistake) -> R.CheckResult:
     if mistake.credit:
         message += f"\nPartial credit: {mistake.credit:.0%} of the points."
     return R.make_result(
-        exercise, R.FAILED, message, credit=mistake.credit, mistake=mistake.name, review=(mistake.section,)
+        exercise, R.FAILED, message, credit=mistake.credit, mistake=mistake.name,
+        review=(mistake.section or exercise.section,),
     )
 
 
@@ -124,11 +135,12 @@ def _passed_message(exercise: FunctionExercise, cases: list[Case]) -> str:
     parts = [f"correct on {fixed} fixed and {randomized} randomized case{'s' if randomized != 1 else ''}"]
     if any(c.grad_args for c in cases):
         names = sorted({exercise.params[i].split("=")[0] for c in cases for i in c.grad_args})
-        parts.append(f"gradients reach {' and '.join(names)}")
+        parts.append(f"the gradients reaching {' and '.join(names)} are right")
     if "stability" in kinds:
         parts.append("stable on extreme inputs")
     if "sampling" in kinds:
-        parts.append("draws noise with the right distribution when none is given")
+        sampled = any(c.grad_args for c in cases if c.kind == "sampling")
+        parts.append("draws noise with the right distribution when none is given" + (", and gradients flow through it" if sampled else ""))
     if "invalid" in kinds:
         parts.append("refuses invalid input with a clear error")
     return "Well done: " + "; ".join(parts) + "."
@@ -151,7 +163,7 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
             f"That is the course library's own function ({module}.{getattr(answer, '__name__', '?')}); the exercise asks for your implementation.",
             mistake="library_function_submitted",
         )
-    cases = exercise.make_cases(seed)
+    cases = exercise.cases(seed)
     problem = _signature_problem(exercise, answer, cases)
     if problem:
         return R.make_result(exercise, R.FAILED, problem, review=(exercise.section,))
@@ -180,9 +192,9 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     difference = first_difference(student, reference, cases)
     if difference is None:
         return R.make_result(exercise, R.PASSED, _passed_message(exercise, cases))
-    mistake = _match_mistake(exercise, student, reference, cases)
-    if mistake is not None:
-        return _mistake_result(exercise, mistake)
+    found = diagnose(exercise, student, reference, cases, _variant_records(exercise, cases))
+    if found is not None:
+        return _diagnosis_result(exercise, found, cases)
     if difference.code == "raised":
         return R.make_result(exercise, R.ERROR, difference.message, review=(exercise.section,))
     return R.make_result(exercise, R.FAILED, difference.message, review=(exercise.section,))

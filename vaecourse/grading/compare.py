@@ -95,7 +95,7 @@ def records_agree(student: dict, other: dict, case: Case, *, with_grads: bool = 
     rtol, atol = _tolerances(case)
     if not values_agree(student["value"], other["value"], rtol, atol):
         return False
-    if with_grads and case.grad_args:
+    if with_grads and case.grad_args and case.expected_summary is None:
         grads_s, grads_o = (
             student.get("grads") or [None] * len(case.grad_args),
             other.get("grads") or [None] * len(case.grad_args),
@@ -185,6 +185,12 @@ def first_difference(student: list[dict], reference: list[dict], cases: list[Cas
                     "summary",
                     case.name,
                     f"{_sentence(where)}, the samples do not have the distribution they should (their mean, spread or shape is off by more than the Monte Carlo error allows).",
+                )
+            if case.grad_args and any(g is None for g in (rec.get("grads") or [None] * len(case.grad_args))):
+                return Difference(
+                    "grad",
+                    case.name,
+                    f"{_sentence(where)} the samples do not pass gradients back to the inputs: the noise must enter as z = mu + sigma * eps.",
                 )
             continue
         if want["kind"] == "tensor":

@@ -15,8 +15,10 @@ mistake is a behaviour rather than one formula (a cut gradient, an overflow, ign
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
+
+import torch
 
 from .compare import records_agree
 from .observe import Case
@@ -43,10 +45,16 @@ class Mistake:
     predicate: Predicate | None = None
     choices: frozenset[str] = frozenset()
     credit: float = 0.0
+    behaviour: str = ""  # how a behaviour-only entry (no variant) is recognised, e.g. "values times -1"
 
     def __post_init__(self):
-        assert self.section in SECTION_TOPICS, (self.name, self.section)
-        assert self.variants or self.predicate or self.choices, self.name
+        # "" only for the catalogue's generic entries: they are reviewed in the exercise's own section
+        assert self.section in SECTION_TOPICS or (self.behaviour and not self.section), (self.name, self.section)
+        assert self.variants or self.predicate or self.choices or self.behaviour, self.name
+
+    def on(self, *args) -> "Mistake":
+        """The same mistake for a value exercise: each variant applied to the fixed inputs ``args``."""
+        return replace(self, variants=tuple((lambda v=v: v(*args)) for v in self.variants), predicate=None)
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,24 @@ class FunctionExercise(_Base):
     make_cases: Callable[[int], list[Case]] = None
     params: tuple[str, ...] = ()
     returns: str = ""
+    axes: tuple[str, ...] = ()  # what the first argument's axes are, e.g. ("batch", "latent"): names 1/size factors
+    differentiable: tuple[int, ...] = ()  # arguments the answer is differentiable in: their gradients are checked
     points: float = 2.0
     kind: str = field(default="function", init=False)
+
+    def cases(self, seed: int) -> list[Case]:
+        """The probe cases for ``seed``; every valid case checks the gradients of the ``differentiable`` arguments."""
+        out = []
+        for case in self.make_cases(seed):
+            if case.raises is None and case.summary is None and not case.grad_args:
+                grads = tuple(
+                    i
+                    for i in self.differentiable
+                    if i < len(case.args) and isinstance(case.args[i], torch.Tensor) and case.args[i].is_floating_point()
+                )
+                case = replace(case, grad_args=grads)
+            out.append(case)
+        return out
 
 
 @dataclass(frozen=True)

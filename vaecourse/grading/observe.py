@@ -9,6 +9,7 @@ for cases marked ``repeat``, whether a second call gives the same result.
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from dataclasses import dataclass
@@ -126,20 +127,23 @@ def observe_case(fn: Callable, case: Case) -> dict:
     pristine = _fresh(args)
     for i in case.grad_args:
         args[i].requires_grad_(True)
+    # The function gets copies of the leaves (so an in-place change is recorded, not refused by autograd);
+    # the gradients arrive at the leaves in ``args``.
+    call = tuple(a.clone() if i in case.grad_args else a for i, a in enumerate(args))
     record: dict = {"case": case.name}
     try:
         if case.rng_seed is None:
-            output = fn(*args)
+            output = fn(*call)
         else:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(case.rng_seed)
-                output = fn(*args)
+                output = fn(*call)
     except Exception as exc:  # noqa: BLE001 - anything the learner's code raises is a finding
         record["raised"] = describe_exception(exc)
         return record
     record["mutated"] = [
         i
-        for i, (a, p) in enumerate(zip(args, pristine))
+        for i, (a, p) in enumerate(zip(call, pristine))
         if isinstance(a, torch.Tensor) and not torch.equal(a.detach(), p)
     ]
     if case.summary is not None:
@@ -155,7 +159,7 @@ def observe_case(fn: Callable, case: Case) -> dict:
     if case.repeat:
         try:
             again = fn(*_fresh(case.args))
-            record["deterministic"] = encode(again) == encode(output)
+            record["deterministic"] = json.dumps(encode(again)) == json.dumps(encode(output))  # NaN equals NaN here
         except Exception:  # noqa: BLE001
             record["deterministic"] = False
     return record

@@ -139,6 +139,7 @@ EXERCISES = (
         make_cases=_elbo_cases,
         params=("log_px_given_z", "log_pz", "log_qz"),
         returns="a tensor of shape (B,)",
+        differentiable=(0, 1, 2),
         mistakes=ELBO_MISTAKES,
         hints=(
             "ELBO = E_q[log p(x|z) + log p(z) - log q(z|x)], estimated by averaging over the L samples.",

@@ -42,6 +42,7 @@ def _reparam_cases(seed: int) -> list[Case]:
             "fixed",
             (_draw.normal(g, 3, 2), _draw.normal(g, 3, 2), _draw.normal(g, 5, 3, 2)),
             "3 examples, 2 latent dimensions and noise for 5 samples each (eps of shape (5, 3, 2))",
+            grad_args=(0, 1),
         ),
     ]
     g = _draw.generator(seed)
@@ -54,7 +55,7 @@ def _reparam_cases(seed: int) -> list[Case]:
                 "random",
                 args,
                 f"a random batch of {b} examples with {d} latent dimensions",
-                grad_args=(0, 1) if k == 1 else (),
+                grad_args=(0, 1),
             )
         )
     mu = torch.ones(2000, 2)
@@ -69,6 +70,7 @@ def _reparam_cases(seed: int) -> list[Case]:
             "sampling",
             (mu, logvar),
             "a call without eps (4000 draws), which must draw standard-normal noise itself",
+            grad_args=(0, 1),  # the noise it draws must still pass gradients to mu and logvar
             summary=_moments,
             expected_summary=(1.0, _SAMPLING_STD, 0.0),
             summary_atol=atol,

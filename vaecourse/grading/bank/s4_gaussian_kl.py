@@ -204,6 +204,8 @@ EXERCISES = (
         make_cases=_kl_cases,
         params=("mu", "logvar"),
         returns="a tensor of shape (B,)",
+        axes=("batch", "latent"),
+        differentiable=(0, 1),
         mistakes=KL_MISTAKES,
         hints=(
             "Per dimension: (mu^2 + sigma^2 - log sigma^2 - 1) / 2, with sigma^2 = exp(logvar) and log sigma^2 = logvar.",

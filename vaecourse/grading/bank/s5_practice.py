@@ -175,6 +175,8 @@ EXERCISES = (
         make_cases=_iwae_cases,
         params=("log_weights",),
         returns="a tensor of shape (B,)",
+        axes=("batch", "sample"),
+        differentiable=(0,),
         mistakes=IWAE_MISTAKES,
         hints=(
             "L_K = log((1/K) sum_k exp(log_w_k)); the samples are in the last dimension.",
@@ -190,6 +192,7 @@ EXERCISES = (
         make_cases=_interp_cases,
         params=("z1", "z2", "steps"),
         returns="a tensor of shape (steps, D)",
+        differentiable=(0, 1),
         mistakes=INTERP_MISTAKES,
         hints=("Make t = torch.linspace(0, 1, steps) a column of shape (steps, 1) and let broadcasting do the rest.",),
     ),

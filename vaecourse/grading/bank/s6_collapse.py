@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ...core.kl import free_bits_kl as _free_bits_kl
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake
 from ..observe import Case
 from . import _draw
@@ -137,10 +138,10 @@ ANNEAL_MISTAKES = (
 )
 
 # --- free bits ----------------------------------------------------------------------------------
-
-
-def _free_bits_reference(kl_per_dim, free_bits):
-    return kl_per_dim.clamp(min=free_bits).sum(-1)  # (B,)
+# One definition everywhere (Kingma et al., 2016; ``fit``'s FitConfig.free_bits; the book; the practice
+# skill): each latent dimension's *batch-mean* KL is floored at lambda, then the floors are summed. The
+# exercise used to floor each example's KL and return (B,); that contradicted fit and the practice
+# skill, so its answer is now the batch's free-bits KL term, a 0-d tensor (same name and parameters).
 
 
 def _free_bits_cases(seed: int) -> list[Case]:
@@ -150,42 +151,74 @@ def _free_bits_cases(seed: int) -> list[Case]:
         Case("fixed-1", "fixed", (kl, 0.5), "a fixed batch of 4 examples with 5 latent dimensions"),
         Case("fixed-zero", "fixed", (kl, 0.0), "the same batch with free_bits = 0 (no floor)"),
     ]
+    # Examples on both sides of the floor in one dimension: flooring each example before the batch mean
+    # differs from flooring the batch mean (per-example floors are what the exercise used to ask for).
+    straddle = torch.tensor([[0.05, 1.2, 0.9], [0.95, 0.3, 0.1], [0.25, 0.8, 0.05]])
+    cases.append(Case("fixed-straddle", "fixed", (straddle, 0.4), "3 examples, 3 latent dimensions, some KLs below the floor and some above"))
     g = _draw.generator(seed)
-    b, d = _draw.integer(g, 2, 6), _draw.integer(g, 3, 9)
-    lam = round(float(_draw.uniform(g, 1, low=0.1, high=1.0)), 3)
-    cases.append(
-        Case(
-            "random-1",
-            "random",
-            (_draw.normal(g, b, d).abs(), lam),
-            f"a random batch of {b} examples with {d} latent dimensions",
+    for k, (b, d) in enumerate(_draw.batch_and_dims(g, 2, (2, 7), (3, 9)), start=1):
+        lam = round(float(_draw.uniform(g, 1, low=0.1, high=1.0)), 3)
+        cases.append(
+            Case(
+                f"random-{k}",
+                "random",
+                (_draw.normal(g, b, d).abs(), lam),
+                f"a random batch of {b} examples with {d} latent dimensions",
+            )
         )
-    )
     return cases
 
 
 _FREE = "s6-free-bits"
 FREE_BITS_MISTAKES = (
+    # The floor per example, then the batch mean: what this exercise itself asked for before (and what the
+    # practice skill called a mistake); it lets one example's large KL pay for another's collapsed dimension.
+    Mistake(
+        "free_bits_per_example",
+        "the floor applied to each example's KL instead of the batch mean",
+        "Free bits floor each latent dimension's KL averaged over the batch (Kingma et al., 2016; `fit` does the "
+        "same): average over the batch first (dim=0), then floor each dimension at free_bits, then sum. Flooring "
+        "each example first charges lambda for every example whose KL is small, although the batch as a whole "
+        "spends more than lambda on that dimension; returning one value per example, (B,), is that same mistake.",
+        _FREE,
+        variants=(lambda kl, lam: kl.clamp(min=lam).sum(-1).mean(), lambda kl, lam: kl.clamp(min=lam).sum(-1)),
+    ),
     Mistake(
         "free_bits_on_total",
         "the floor applied to the total KL",
-        "Free bits floor each latent dimension's KL separately, so that no single dimension is pushed all the way to the prior; a floor on the sum lets individual dimensions collapse.",
+        "Free bits floor each latent dimension's KL separately, so that no single dimension is pushed all the way to "
+        "the prior; a floor on the sum lets a few used dimensions pay for the rest.",
         _FREE,
-        variants=(lambda kl, lam: kl.sum(-1).clamp(min=lam),),
+        variants=(lambda kl, lam: kl.sum(-1).mean().clamp(min=lam), lambda kl, lam: kl.sum(-1).clamp(min=lam).mean()),
     ),
     Mistake(
         "free_bits_min_instead_of_max",
         "a cap instead of a floor",
-        "Each dimension counts at least free_bits nats: max(KL_j, free_bits), not min.",
+        "Each dimension counts at least free_bits nats: max(lambda, KL_j), not min.",
         _FREE,
-        variants=(lambda kl, lam: kl.clamp(max=lam).sum(-1),),
+        variants=(lambda kl, lam: kl.mean(0).clamp(max=lam).sum(),),
     ),
     Mistake(
         "free_bits_hinge",
         "free_bits subtracted",
-        "max(KL_j - free_bits, 0) has the same gradients but a different value; the objective uses max(KL_j, free_bits).",
+        "max(KL_j - lambda, 0) has the same gradients but a different value; the objective uses max(lambda, KL_j).",
         _FREE,
-        variants=(lambda kl, lam: (kl - lam).clamp(min=0).sum(-1),),
+        variants=(lambda kl, lam: (kl.mean(0) - lam).clamp(min=0).sum(),),
+    ),
+    Mistake(
+        "free_bits_batch_sum",
+        "the batch summed instead of averaged before the floor",
+        "The floor acts on each dimension's batch *mean* KL: lambda is nats per example. Summing over the batch "
+        "makes the floor's effect depend on the batch size.",
+        _FREE,
+        variants=(lambda kl, lam: kl.sum(0).clamp(min=lam).sum(),),
+    ),
+    Mistake(
+        "free_bits_mean_over_dims",
+        "a mean over latent dimensions instead of a sum",
+        "The KL of a diagonal Gaussian is the sum of the dimensions' KLs, floored or not; a mean divides it by D.",
+        "s4-reductions",
+        variants=(lambda kl, lam: kl.mean(0).clamp(min=lam).mean(),),
     ),
 )
 
@@ -222,12 +255,17 @@ EXERCISES = (
         session="s6",
         title="the free-bits KL",
         section=_FREE,
-        reference=_free_bits_reference,
+        reference=_free_bits_kl,
         make_cases=_free_bits_cases,
         params=("kl_per_dim", "free_bits"),
-        returns="a tensor of shape (B,)",
+        returns="a 0-d tensor: the batch's free-bits KL term",
+        axes=("batch", "latent"),
+        differentiable=(0,),
         mistakes=FREE_BITS_MISTAKES,
-        hints=("Floor each entry of kl_per_dim at free_bits (torch.clamp), then sum over the latent dimension.",),
+        hints=(
+            "Average kl_per_dim over the batch (dim=0) first: one KL per latent dimension, shape (D,).",
+            "Floor each of those at free_bits (torch.clamp(min=...)), then sum over the dimensions: one number.",
+        ),
     ),
     ChoiceExercise(
         id="collapse_diagnosis_choice",

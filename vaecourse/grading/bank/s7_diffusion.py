@@ -147,6 +147,7 @@ EXERCISES = (
         make_cases=_forward_cases,
         params=("x0", "alpha_bar", "eps"),
         returns="a tensor of shape (B, D)",
+        differentiable=(0, 2),
         mistakes=FORWARD_MISTAKES,
         hints=(
             "x_t = sqrt(alpha_bar) * x0 + sqrt(1 - alpha_bar) * eps, with one alpha_bar per example.",
@@ -162,6 +163,7 @@ EXERCISES = (
         make_cases=_schedule_cases,
         params=("betas",),
         returns="a tensor of shape (T,)",
+        differentiable=(0,),
         mistakes=SCHEDULE_MISTAKES,
         hints=("alpha_bar_t = prod_{s=1}^{t} (1 - beta_s): look up torch.cumprod.",),
     ),

@@ -1,0 +1,312 @@
+"""Name a wrong answer by what it does: cut gradients, the catalogue's variants case by case, factors and offsets, shapes, NaN at extremes.
+
+:func:`diagnose` runs after :func:`~vaecourse.grading.compare.first_difference` has found that a
+function answer is wrong. It looks, in order, for: a required gradient that does not arrive; a
+mistake whose predicate holds or whose variant agrees on every case; a variant that agrees on the
+ordinary cases where it differs from the reference (so a second, unlisted deviation elsewhere,
+e.g. at extreme or invalid inputs, does not hide it); zeros or a constant; an affine signature
+``a * reference + b`` per case made of one or two known factors (a variant's, a sign, 2, 1/2,
+1/size of an axis: ratios relative to each case's own sizes); an output shape that only one
+mistake produces; and NaN/inf only at extreme inputs. It returns the mistake and the cases that
+decided it, never values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .compare import records_agree
+from .exercise import FunctionExercise, Mistake, gradient_cut
+from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
+from .observe import Case
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A named mistake, the cases that decided it, whether it explains every case, and extra text."""
+
+    mistake: Mistake
+    cases: tuple[str, ...]
+    exact: bool = False
+    note: str = ""
+
+
+def _tensor(rec: dict) -> torch.Tensor | None:
+    value = rec.get("value") if "raised" not in rec else None
+    if not value or value.get("kind") != "tensor" or value.get("data") is None or value["dtype"] == "bool":
+        return None
+    return torch.tensor(value["data"], dtype=torch.float64).reshape(value["shape"])
+
+
+def _close(a: torch.Tensor, b: torch.Tensor, case: Case, loose: float = 1.0) -> bool:
+    if a.shape != b.shape or not bool(torch.isfinite(a).all()) or not bool(torch.isfinite(b).all()):
+        return False
+    return bool(((a - b).abs() <= loose * (case.atol + case.rtol * b.abs())).all())
+
+
+def _ordinary(cases: list[Case]) -> list[Case]:
+    return [c for c in cases if c.raises is None and c.summary is None and c.kind != "stability"]
+
+
+def _param(exercise: FunctionExercise, i: int) -> str:
+    return exercise.params[i].split("=")[0] if i < len(exercise.params) else f"argument {i + 1}"
+
+
+def _grad_is_missing(got, want) -> bool:
+    if want is None:
+        return False
+    wd = torch.tensor(_flat(want.get("data")))
+    if wd.numel() == 0 or bool((wd == 0).all()):  # a zero reference gradient cannot tell a cut one apart
+        return False
+    if got is None:
+        return True
+    gd = torch.tensor(_flat(got.get("data")))
+    return gd.numel() > 0 and bool((gd == 0).all())
+
+
+def _flat(data) -> list[float]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        return [float(data)]
+    return [x for item in data for x in _flat(item)]
+
+
+def _gradient(exercise, student, reference, by_name, disconnected: bool = False) -> Diagnosis | None:
+    """A required gradient missing where the values are right, or missing everywhere (an output cut off its inputs)."""
+    missing: dict[str, set[str]] = {}
+    right_values, checked, all_missing = True, 0, True
+    for s, r in zip(student, reference):
+        case = by_name[s["case"]]
+        if not case.grad_args or "raised" in s or "raised" in r:
+            continue
+        if case.summary is None and (s["value"].get("kind") != "tensor" or s["value"]["dtype"].startswith(("int", "bool"))):
+            continue
+        grads_s = s.get("grads") or [None] * len(case.grad_args)
+        grads_r = r.get("grads") or [None] * len(case.grad_args)
+        agrees = records_agree(s, r, case, with_grads=False)
+        checked += 1
+        lost = [i for i, gs, gr in zip(case.grad_args, grads_s, grads_r) if _grad_is_missing(gs, gr)]
+        all_missing &= len(lost) == len(case.grad_args)
+        if lost and agrees:
+            for i in lost:
+                missing.setdefault(_param(exercise, i), set()).add(case.name)
+        right_values &= agrees
+    if disconnected and not missing and checked and all_missing and _constant(student, list(by_name.values())) is None:
+        for s, r in zip(student, reference):  # nothing is connected: every required gradient is gone
+            case = by_name[s["case"]]
+            for i in case.grad_args if "raised" not in s else ():
+                missing.setdefault(_param(exercise, i), set()).add(case.name)
+    if not missing:
+        return None
+    own = next((m for m in exercise.mistakes if m.predicate is gradient_cut), GRADIENT_CUT)
+    names = " and ".join(f"`{n}`" for n in sorted(missing))
+    decided = tuple(sorted({c for cs in missing.values() for c in cs}))
+    return Diagnosis(own, decided, exact=right_values, note=f"No gradient reaches {names}.")
+
+
+def _affine(variant: torch.Tensor, ref: torch.Tensor) -> tuple[float, float] | None:
+    """(a, b) with variant = a * ref + b exactly, or None; a pure ratio when ref has one distinct value."""
+    v, r = variant.flatten(), ref.flatten()
+    if v.shape != r.shape or v.numel() == 0 or not bool(torch.isfinite(v).all()):
+        return None
+    if float(r.max() - r.min()) < 1e-9:  # one distinct value: only a ratio can be read
+        return (float(v[0] / r[0]), 0.0) if abs(float(r[0])) > 1e-9 and float(v.max() - v.min()) < 1e-9 else None
+    design = torch.stack([r, torch.ones_like(r)], dim=1)
+    a, b = torch.linalg.lstsq(design, v[:, None]).solution.flatten().tolist()
+    return (a, b) if bool(torch.allclose(a * r + b, v, rtol=1e-6, atol=1e-6 * (1 + float(r.abs().max())))) else None
+
+
+def _atoms(exercise, cases, reference, variant_records) -> list[tuple[Mistake, dict[str, tuple[float, float]]]]:
+    """Per-case affine maps: each variant's own (where it is affine in the reference), then the generic ones."""
+    ordinary = _ordinary(cases)
+    atoms = []
+    for mistake, records in variant_records:
+        maps = {}
+        for c in ordinary:
+            rec = next((r for r in records if r["case"] == c.name), None)
+            ref = next((r for r in reference if r["case"] == c.name), None)
+            tv, tr = (_tensor(rec) if rec else None), (_tensor(ref) if ref else None)
+            ab = _affine(tv, tr) if tv is not None and tr is not None else None
+            if ab is not None:
+                maps[c.name] = ab
+        if maps and any(abs(a - 1) > 1e-6 or abs(b) > 1e-6 for a, b in maps.values()):
+            atoms.append((mistake, maps))
+    for name, factor in (("sign_flipped", -1.0), ("factor_two", 2.0), ("factor_half", 0.5)):
+        atoms.append((GENERIC_BY_NAME[name], {c.name: (factor, 0.0) for c in ordinary}))
+    shaped = [c for c in ordinary if c.args and isinstance(c.args[0], torch.Tensor) and c.args[0].dim() >= 2]
+    if len(exercise.axes) >= 2 and shaped:
+        last = {c.name: (1.0 / c.args[0].shape[-1], 0.0) for c in shaped}
+        first = {c.name: (1.0 / c.args[0].shape[0], 0.0) for c in shaped}
+        both = {n: (last[n][0] * first[n][0], 0.0) for n in last}
+        if exercise.axes[-1] != "batch":
+            atoms.append((GENERIC_BY_NAME["mean_over_last_axis"], last))
+        if exercise.axes[0] == "batch":
+            atoms.append((GENERIC_BY_NAME["divided_by_batch_size"], first))
+            atoms.append((GENERIC_BY_NAME["mean_over_everything"], both))
+    return atoms
+
+
+def _compose(student, reference, cases, atoms) -> Diagnosis | None:
+    ordinary = {c.name: c for c in _ordinary(cases)}
+    pairs = {}
+    for s, r in zip(student, reference):
+        if s["case"] in ordinary:
+            ts, tr = _tensor(s), _tensor(r)
+            if ts is not None and tr is not None and ts.shape == tr.shape and float(tr.abs().max()) > 1e-9:
+                pairs[s["case"]] = (ts, tr)
+    if not pairs:
+        return None
+
+    def fits(maps_list) -> list[str] | None:
+        decided = []
+        for name, (ts, tr) in pairs.items():
+            if not all(name in m for m in maps_list):
+                continue
+            out = tr
+            for m in reversed(maps_list):
+                a, b = m[name]
+                out = a * out + b
+            if not _close(ts, out, ordinary[name], loose=10.0):
+                return None
+            decided.append(name)
+        moved = any(not _close(pairs[n][1], pairs[n][0], ordinary[n]) for n in decided)
+        return decided if decided and moved else None
+
+    for mistake, maps in atoms:
+        decided = fits([maps])
+        if decided:
+            return Diagnosis(mistake, tuple(decided), exact=len(decided) == len(pairs))
+    for i, (m1, maps1) in enumerate(atoms):
+        for m2, maps2 in atoms[i + 1:]:
+            if m1.name == m2.name:
+                continue
+            for order in ((maps1, maps2), (maps2, maps1)):
+                decided = fits(list(order))
+                if decided:
+                    return Diagnosis(m1, tuple(decided), note=f"Your values also show a second mistake: {m2.title}.")
+    return None
+
+
+def _robust(student, reference, cases, variant_records) -> Diagnosis | None:
+    """A variant that agrees wherever it differs from the reference on the ordinary cases (at least half of them)."""
+    by_name = {c.name: c for c in cases}
+    ordinary = {c.name for c in _ordinary(cases)}
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    best = None
+    for mistake, records in variant_records:
+        informative, matched, contradicted = [], [], False
+        for rec in records:
+            name = rec["case"]
+            if name not in ordinary or name not in s_by or records_agree(rec, r_by[name], by_name[name], with_grads=False):
+                continue
+            informative.append(name)
+            if records_agree(s_by[name], rec, by_name[name], with_grads=False):
+                matched.append(name)
+            elif records_agree(s_by[name], r_by[name], by_name[name], with_grads=False):
+                contradicted = True
+        if contradicted or not matched or 2 * len(matched) < len(informative):
+            continue
+        score = len(matched) / len(informative)
+        if best is None or score > best[0]:
+            best = (score, Diagnosis(mistake, tuple(matched)))
+    return best[1] if best else None
+
+
+def _constant(student, cases) -> Diagnosis | None:
+    ordinary = {c.name for c in _ordinary(cases)}
+    values = [_tensor(s) for s in student if s["case"] in ordinary]
+    if not values or any(v is None for v in values) or sum(v.numel() for v in values) < 2:
+        return None
+    flat = torch.cat([v.flatten() for v in values])
+    names = tuple(s["case"] for s in student if s["case"] in ordinary)
+    if bool((flat == 0).all()):
+        return Diagnosis(GENERIC_BY_NAME["zero_output"], names)
+    if bool(torch.isfinite(flat).all()) and float(flat.max() - flat.min()) <= 1e-9 * (1 + float(flat.abs().max())):
+        return Diagnosis(GENERIC_BY_NAME["constant_output"], names)
+    return None
+
+
+def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | None:
+    ordinary = [c for c in _ordinary(cases)]
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    shapes = {}
+    for c in ordinary:
+        s, r = s_by.get(c.name), r_by.get(c.name)
+        if not s or "raised" in s or s["value"].get("kind") != "tensor" or r["value"].get("kind") != "tensor":
+            return None
+        if s["value"]["shape"] == r["value"]["shape"]:
+            return None
+        shapes[c.name] = s["value"]["shape"]
+    if not shapes:
+        return None
+    owners = []
+    for mistake, records in variant_records:
+        got = {rec["case"]: rec.get("value", {}).get("shape") for rec in records}
+        if all(got.get(n) == shape for n, shape in shapes.items()) and mistake not in owners:
+            owners.append(mistake)
+    decided = tuple(shapes)
+    if len(owners) == 1:
+        return Diagnosis(owners[0], decided, note="Your output has the shape this mistake gives.")
+    first = {c.name: list(c.args[0].shape) if c.args and isinstance(c.args[0], torch.Tensor) else None for c in ordinary}
+    if all(shape == [] for shape in shapes.values()):
+        return Diagnosis(GENERIC_BY_NAME["reduced_over_batch"], decided)
+    if all(shapes[n] == first[n] for n in shapes):
+        return Diagnosis(GENERIC_BY_NAME["no_reduction"], decided)
+    if all(first[n] and len(shapes[n]) == 1 and shapes[n] != r_by[n]["value"]["shape"] and shapes[n][0] in first[n] for n in shapes):
+        return Diagnosis(GENERIC_BY_NAME["reduced_over_wrong_axis"], decided)
+    return None
+
+
+def _unstable(exercise, student, reference, cases) -> Diagnosis | None:
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    extreme = [c for c in cases if c.kind == "stability"]
+    bad = []
+    for c in extreme:
+        ts, tr = _tensor(s_by.get(c.name, {})), _tensor(r_by.get(c.name, {}))
+        if ts is not None and tr is not None and bool(torch.isfinite(tr).all()) and not bool(torch.isfinite(ts).all()):
+            bad.append(c.name)
+    ordinary_finite = all(
+        (t := _tensor(s_by.get(c.name, {}))) is None or bool(torch.isfinite(t).all()) for c in _ordinary(cases)
+    )
+    if not bad or not ordinary_finite:
+        return None
+    own = next((m for m in exercise.mistakes if m.predicate is not None and m.predicate.__name__ == "unstable_only"), None)
+    return Diagnosis(own or GENERIC_BY_NAME["unstable_at_extremes"], tuple(bad))
+
+
+def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: list[Case], variant_records) -> Diagnosis | None:
+    """The mistake a wrong answer makes, or None. ``variant_records`` pairs each mistake with one variant's records."""
+    by_name = {c.name: c for c in cases}
+    found = _gradient(exercise, student, reference, by_name)
+    if found:
+        return found
+    for mistake in exercise.mistakes:
+        if mistake.predicate is not None and mistake.predicate is not gradient_cut:
+            if mistake.predicate(student, reference, cases):
+                return Diagnosis(mistake, tuple(s["case"] for s in student), exact=True)
+    for mistake, records in variant_records:
+        if len(records) == len(student) and all(
+            records_agree(s, m, by_name[s["case"]]) for s, m in zip(student, records)
+        ):
+            return Diagnosis(mistake, tuple(s["case"] for s in student), exact=True)
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    if all(
+        c.name in s_by and records_agree(s_by[c.name], r_by[c.name], c, with_grads=False) for c in _ordinary(cases)
+    ):  # right on every ordinary case: only a behaviour at the extremes is left to name
+        return _unstable(exercise, student, reference, cases)
+    for step in (
+        lambda: _robust(student, reference, cases, variant_records),
+        lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
+        lambda: _constant(student, cases),
+        lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records)),
+        lambda: _shape(exercise, student, reference, cases, variant_records),
+        lambda: _unstable(exercise, student, reference, cases),
+    ):
+        found = step()
+        if found:
+            return found
+    return None
+

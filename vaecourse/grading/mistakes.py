@@ -1,0 +1,172 @@
+"""The one catalogue of mistakes: every mistake the graded exercises, the practice variants and the book name, by id.
+
+A mistake is a :class:`~vaecourse.grading.exercise.Mistake`, defined once: its ``name`` (the id),
+``title`` (what it is), ``explanation`` (why it is wrong), ``section`` (the book section) and how to
+produce it from the reference (``variants``, a ``predicate``, or for the generic entries below a
+``behaviour``). The bank's modules define the mistakes of their exercises; a value exercise or a
+practice skill that meets the same mistake reuses that entry (:meth:`Mistake.on`, :func:`practice`)
+instead of writing it again. The generic entries name what the checker recognises by behaviour in
+any exercise (a sign, a factor, a shape, a cut gradient) when no exercise-specific entry fits.
+
+    >>> entry("kl_mean_over_latent").title
+    'a mean over latent dimensions instead of a sum'
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .exercise import Mistake
+
+_GRAD = "s3-why-sampling-blocks-gradients"
+_RED = "s4-reductions"
+
+GRADIENT_CUT = Mistake(
+    "gradient_cut",
+    "the gradient path is cut",
+    "Your values may be right, but the gradient does not reach every input it should: something detaches the "
+    "result from its inputs (.detach(), torch.no_grad(), .data, .item(), torch.normal(mu, std) as a sample, a "
+    "NumPy round-trip, or a new tensor built with torch.tensor(...)). Training backpropagates through this "
+    "function, so an answer without gradients trains nothing. Use differentiable torch operations on the inputs.",
+    _GRAD,
+    behaviour="a required input receives no gradient (None or all zeros where the reference's is not)",
+)
+
+GENERIC = (
+    GRADIENT_CUT,
+    Mistake(
+        "sign_flipped",
+        "the sign is flipped",
+        "Your values are minus the expected ones: a minus sign is dropped or doubled (a loss where the quantity "
+        "itself is asked for, or the reverse).",
+        "",
+        behaviour="values times -1 on every case",
+    ),
+    Mistake(
+        "factor_two",
+        "twice the expected value",
+        "Your values are exactly twice the expected ones: a factor 1/2 is missing (or counted twice over).",
+        "",
+        behaviour="values times 2 on every case",
+    ),
+    Mistake(
+        "factor_half",
+        "half the expected value",
+        "Your values are exactly half the expected ones: an extra factor 1/2 (or a mean of two where a sum belongs).",
+        "",
+        behaviour="values times 1/2 on every case",
+    ),
+    Mistake(
+        "mean_over_last_axis",
+        "a mean over the last dimension where a sum belongs",
+        "Your values are the right ones divided by the size of the last dimension (latent dimensions, pixels or "
+        "samples), on cases of different sizes: a mean where a sum belongs. Independent dimensions add up; "
+        "averaging makes the value (and its weight in the loss) change with that size.",
+        _RED,
+        behaviour="values times 1/D, D the size of the first argument's last axis, on every case",
+    ),
+    Mistake(
+        "divided_by_batch_size",
+        "each example's value divided by the batch size",
+        "Your values are the right ones divided by the batch size B, on cases with different B: an example's value "
+        "does not depend on how many examples share its batch. The 1/B belongs to the batch mean, taken once in the loss.",
+        _RED,
+        behaviour="values times 1/B, B the size of the first argument's batch axis, on every case",
+    ),
+    Mistake(
+        "mean_over_everything",
+        "divided by the batch size times the last dimension's size",
+        "Your values are the right ones divided by B * D (a mean over the whole array, or sum / (batch * pixels)). "
+        "Sum over the event dimension only; the batch mean happens once, in the loss.",
+        _RED,
+        behaviour="values times 1/(B*D) on every case",
+    ),
+    Mistake(
+        "reduced_over_batch",
+        "one number for the whole batch",
+        "Your function returns a single number where one value per example, shape (B,), is due: it reduces over the "
+        "batch. Per-example values serve diagnostics and the ELBO of one image; the batch mean belongs in the loss.",
+        _RED,
+        behaviour="output shape () where (B,) is expected",
+    ),
+    Mistake(
+        "reduced_over_wrong_axis",
+        "reduced over the wrong axis",
+        "Your output has the shape of another axis than the expected one: the reduction runs over the batch (dim=0) "
+        "where it belongs over the last dimension (dim=-1), or the reverse.",
+        _RED,
+        behaviour="output shape (D,) where (B,) is expected, or the reverse",
+    ),
+    Mistake(
+        "no_reduction",
+        "no reduction at all",
+        "Your function returns one value per entry, the shape of its input: the sum over the last dimension is missing.",
+        _RED,
+        behaviour="output shape equal to the first argument's where a reduction is expected",
+    ),
+    Mistake(
+        "unstable_at_extremes",
+        "NaN or infinity at extreme (but valid) inputs",
+        "Your function is finite on ordinary inputs and returns NaN or infinity on extreme ones where the true value "
+        "is finite: an overflow or underflow (the log of a sigmoid that underflows to 0, exp of a large number). "
+        "Rewrite the computation in log space (softplus, logsumexp) so that no intermediate leaves the float range.",
+        "",
+        behaviour="finite on ordinary cases, NaN/inf on the stability cases",
+    ),
+    Mistake(
+        "zero_output",
+        "zeros everywhere",
+        "Your function returns zeros on every case, whatever its input: a result that is never computed, overwritten, "
+        "or multiplied by a zero weight. Print an intermediate value to see where the numbers vanish.",
+        "",
+        behaviour="every value of every case is 0",
+    ),
+    Mistake(
+        "constant_output",
+        "the same value for every input",
+        "Your function returns the same number everywhere, whatever its input: the inputs do not reach the result "
+        "(a hard-coded value, or a variable that shadows an argument).",
+        "",
+        behaviour="every value of every case is the same constant",
+    ),
+)
+GENERIC_BY_NAME = {m.name: m for m in GENERIC}
+
+
+@functools.cache
+def catalogue() -> dict[str, Mistake]:
+    """Every mistake by id: the generic entries and the bank's. Raises if one id has two different definitions."""
+    from .registry import all_mistakes
+
+    entries: dict[str, Mistake] = dict(GENERIC_BY_NAME)
+    for exercise, mistake in all_mistakes():
+        known = entries.setdefault(mistake.name, mistake)
+        if (known.title, known.explanation, known.section) != (mistake.title, mistake.explanation, mistake.section):
+            raise ValueError(f"mistake {mistake.name!r} is defined twice (again in {exercise.id}); reuse the entry")
+    return entries
+
+
+def entry(mistake_id: str) -> Mistake:
+    """The catalogue's entry for ``mistake_id``; KeyError naming close ids if there is none."""
+    entries = catalogue()
+    if mistake_id not in entries:
+        import difflib
+
+        close = difflib.get_close_matches(mistake_id, list(entries), n=3)
+        raise KeyError(f"no mistake {mistake_id!r} in the catalogue" + (f"; did you mean {close}?" if close else ""))
+    return entries[mistake_id]
+
+
+def practice(mistake_id: str, *values: float) -> tuple[str, str, str, str, tuple[float, ...]]:
+    """A practice problem's known mistake: the entry's id, title, explanation and section with the ``values`` it gives."""
+    m = entry(mistake_id)
+    return (m.name, m.title, m.explanation, m.section, tuple(float(v) for v in values))
+
+
+def markdown(mistake_ids) -> str:
+    """The entries as a Markdown list (the book's "common mistakes" sections render them from here)."""
+    lines = []
+    for mistake_id in mistake_ids:
+        m = entry(mistake_id)
+        lines.append(f"- **{m.title[:1].upper() + m.title[1:]}** (`{m.name}`). {m.explanation}")
+    return "\n".join(lines)
