@@ -21,7 +21,7 @@ import secrets
 
 from . import result as R
 from .choices import grade_choice
-from .compare import describe_value, first_difference, numbers_close
+from .compare import describe_value, first_difference, numbers_close, records_agree
 from .diagnose import Diagnosis, diagnose
 from .exercise import Exercise, FunctionExercise, ValueExercise
 from .observe import Case, as_floats, encode, observe, observe_value
@@ -101,17 +101,29 @@ def _variant_records(exercise: FunctionExercise, cases: list[Case]) -> list[tupl
     return [(m, observe(v, cases)) for m in exercise.mistakes for v in m.variants]
 
 
-def _diagnosis_result(exercise: FunctionExercise, found: Diagnosis, cases: list[Case]) -> R.CheckResult:
+def _diagnosis_result(
+    exercise: FunctionExercise, found: Diagnosis, cases: list[Case], student: list, reference: list
+) -> R.CheckResult:
     mistake = found.mistake
     describe = {c.name: c.describe for c in cases}
+    by_name = {c.name: c for c in cases}
+    others = [
+        s["case"]
+        for s, r in zip(student, reference)
+        if s["case"] not in found.cases and not records_agree(s, r, by_name[s["case"]])
+    ]
     message = f"Mistake found: {mistake.title}."
     if found.note:
         message += f"\n{found.note}"
     message += f"\n{mistake.explanation}"
     message += "\nDecided on: " + "; ".join(describe[n] for n in found.cases if n in describe) + "."
     credit = mistake.credit if found.exact else 0.0
-    if not found.exact:
-        message += "\nOther cases may differ for another reason as well: fix this first, then check again."
+    if not found.exact and others:
+        message += (
+            "\nYour answer also differs, perhaps for another reason, on: "
+            + "; ".join(describe[n] for n in others)
+            + ". Fix the mistake above first, then check again."
+        )
     elif credit:
         message += f"\nPartial credit: {credit:.0%} of the points."
     return R.make_result(
@@ -194,7 +206,7 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
         return R.make_result(exercise, R.PASSED, _passed_message(exercise, cases))
     found = diagnose(exercise, student, reference, cases, _variant_records(exercise, cases))
     if found is not None:
-        return _diagnosis_result(exercise, found, cases)
+        return _diagnosis_result(exercise, found, cases, student, reference)
     if difference.code == "raised":
         return R.make_result(exercise, R.ERROR, difference.message, review=(exercise.section,))
     return R.make_result(exercise, R.FAILED, difference.message, review=(exercise.section,))

@@ -108,6 +108,22 @@ def records_agree(student: dict, other: dict, case: Case, *, with_grads: bool = 
     return True
 
 
+def _flat(data) -> list[float]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        return [float(data)]
+    return [x for item in data for x in _flat(item)]
+
+
+def gradient_missing(got: dict | None, want: dict | None) -> bool:
+    """True if the reference's gradient is non-zero but the answer's is absent or all zeros (a cut graph)."""
+    wanted = _flat(want.get("data")) if want else []
+    if not any(v != 0 for v in wanted):  # a zero reference gradient cannot tell a cut one apart
+        return False
+    return got is None or not any(v != 0 for v in _flat(got.get("data")))
+
+
 def describe_value(encoded: dict) -> str:
     kind = encoded.get("kind")
     if kind == "tensor":
@@ -186,7 +202,9 @@ def first_difference(student: list[dict], reference: list[dict], cases: list[Cas
                     case.name,
                     f"{_sentence(where)}, the samples do not have the distribution they should (their mean, spread or shape is off by more than the Monte Carlo error allows).",
                 )
-            if case.grad_args and any(g is None for g in (rec.get("grads") or [None] * len(case.grad_args))):
+            got_grads = rec.get("grads") or [None] * len(case.grad_args)
+            want_grads = ref.get("grads") or [None] * len(case.grad_args)
+            if case.grad_args and any(gradient_missing(g, w) for g, w in zip(got_grads, want_grads)):
                 return Difference(
                     "grad",
                     case.name,

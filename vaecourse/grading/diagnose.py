@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .compare import records_agree
+from .compare import gradient_missing, records_agree
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
 from .observe import Case
@@ -54,26 +54,6 @@ def _param(exercise: FunctionExercise, i: int) -> str:
     return exercise.params[i].split("=")[0] if i < len(exercise.params) else f"argument {i + 1}"
 
 
-def _grad_is_missing(got, want) -> bool:
-    if want is None:
-        return False
-    wd = torch.tensor(_flat(want.get("data")))
-    if wd.numel() == 0 or bool((wd == 0).all()):  # a zero reference gradient cannot tell a cut one apart
-        return False
-    if got is None:
-        return True
-    gd = torch.tensor(_flat(got.get("data")))
-    return gd.numel() > 0 and bool((gd == 0).all())
-
-
-def _flat(data) -> list[float]:
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        return [float(data)]
-    return [x for item in data for x in _flat(item)]
-
-
 def _gradient(exercise, student, reference, by_name, disconnected: bool = False) -> Diagnosis | None:
     """A required gradient missing where the values are right, or missing everywhere (an output cut off its inputs)."""
     missing: dict[str, set[str]] = {}
@@ -88,7 +68,7 @@ def _gradient(exercise, student, reference, by_name, disconnected: bool = False)
         grads_r = r.get("grads") or [None] * len(case.grad_args)
         agrees = records_agree(s, r, case, with_grads=False)
         checked += 1
-        lost = [i for i, gs, gr in zip(case.grad_args, grads_s, grads_r) if _grad_is_missing(gs, gr)]
+        lost = [i for i, gs, gr in zip(case.grad_args, grads_s, grads_r) if gradient_missing(gs, gr)]
         all_missing &= len(lost) == len(case.grad_args)
         if lost and agrees:
             for i in lost:

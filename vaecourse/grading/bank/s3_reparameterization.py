@@ -134,6 +134,14 @@ REPARAM_MISTAKES = (
         variants=(_with_scale(lambda s: 0.5 * torch.exp(s)),),
     ),
     Mistake(
+        "reparam_logvar_clamped",
+        "the log-variance clipped at 0 (a ReLU on logvar)",
+        "Your samples are right where logvar >= 0 and wrong where it is negative: a ReLU (or clamp at 0) on the "
+        "log-variance forbids every standard deviation below 1. logvar = log sigma^2 is any real number; use it as it is.",
+        _REP,
+        variants=(_with_scale(lambda s: torch.exp(0.5 * s.clamp(min=0))),),
+    ),
+    Mistake(
         "reparam_sqrt_of_logvar",
         "the square root of logvar as the standard deviation",
         "sqrt(logvar) is NaN for negative log-variances. sigma = sqrt(sigma^2) = sqrt(exp(logvar)) = exp(logvar / 2).",
@@ -143,9 +151,10 @@ REPARAM_MISTAKES = (
     Mistake(
         "reparam_gradient_cut",
         "the gradient path is cut (detach or no_grad)",
-        "Your samples have the right values, but no gradient reaches mu or logvar (or one of them). The whole point "
-        "of z = mu + sigma * eps is that z is a differentiable function of mu and logvar: do not detach, do not wrap it in "
-        "torch.no_grad(), and do not rebuild z from .item() or NumPy values.",
+        "No gradient reaches mu or logvar (or one of them) through your samples. The whole point of z = mu + sigma * eps "
+        "is that z is a differentiable function of mu and logvar: do not detach, do not wrap it in torch.no_grad(), do "
+        "not use .data, do not draw z with torch.normal(mu, std) (its gradient is zero), and do not rebuild z from "
+        ".item() or NumPy values.",
         "s3-why-sampling-blocks-gradients",
         variants=(_no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps)),
         predicate=gradient_cut,

@@ -104,6 +104,26 @@ KL_MISTAKES = (
             lambda mu, s: 0.5 * (mu.pow(2) + s.pow(2) - 2 * torch.log(s) - 1).sum(-1),
         ),
     ),
+    # exp(logvar) taken as the standard deviation (so sigma^2 = exp(2 logvar)): Kaixhin/Autoencoders#5 style
+    # "std = logvar.exp()" confusions; the practice skill's "variance squared again" is the same slip.
+    Mistake(
+        "kl_variance_squared",
+        "the variance squared again (exp(logvar) taken as sigma)",
+        "exp(logvar) is already the variance sigma^2, not the standard deviation: your result matches squaring it "
+        "once more, sigma^4 in place of sigma^2 and 2 * logvar in place of log sigma^2.",
+        _S4_VAR,
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + (2 * s).exp() - 2 * s - 1).sum(-1),),
+    ),
+    # A ReLU (or clamp at 0) on the encoder's log-variance head: it forbids variances below 1.
+    Mistake(
+        "kl_logvar_clamped",
+        "the log-variance clipped at 0 (a ReLU on logvar)",
+        "Your values are right where logvar >= 0 and wrong where it is negative: the log-variance is passed through a "
+        "ReLU (or clamped at 0), which forbids every variance below 1. logvar = log sigma^2 is any real number; "
+        "a narrow posterior has a negative one. Use the encoder's output as it is, without an activation.",
+        _S4_VAR,
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.clamp(min=0).exp() - s.clamp(min=0) - 1).sum(-1),),
+    ),
     Mistake(
         "kl_missing_half",
         "the factor 1/2 is missing",

@@ -77,6 +77,14 @@ IWAE_MISTAKES = (
         credit=0.5,
     ),
     Mistake(
+        "iwae_max_only",
+        "the largest log-weight instead of the log-sum-exp",
+        "max_k log w_k - log K keeps only the largest weight: the log-sum-exp trick subtracts the maximum to stay "
+        "stable, then adds back log sum_k exp(log w_k - max), which your answer leaves out.",
+        _IWAE,
+        variants=(lambda lw: lw.max(-1).values - _log_k(lw),),
+    ),
+    Mistake(
         "iwae_missing_log_k",
         "the -log K is missing",
         "The bound averages the K weights: log((1/K) sum_k w_k) = logsumexp - log K. Without -log K the value grows with K and is no longer a lower bound on log p(x).",
