@@ -159,6 +159,23 @@ def _compose(student, reference, cases, atoms) -> Diagnosis | None:
         decided = fits([maps])
         if decided:
             return Diagnosis(mistake, tuple(decided), exact=len(decided) == len(pairs))
+    for mistake, maps in atoms:  # a size-dependent factor times one unknown constant (a weight folded in)
+        names = [n for n in pairs if n in maps and abs(maps[n][1]) < 1e-12]
+        factors = {round(maps[n][0], 12) for n in names}
+        if len(names) < 2 or len(factors) < 2:
+            continue
+        ratios = []
+        for n in names:
+            ts, tr = pairs[n]
+            base = maps[n][0] * tr
+            mask = base.abs() > 1e-9
+            ratios.append(ts[mask] / base[mask] if bool(mask.any()) else None)
+        if any(r is None for r in ratios):
+            continue
+        flat = torch.cat([r.flatten() for r in ratios])
+        c = float(flat.mean())
+        if abs(c - 1) > 1e-3 and bool(((flat - c).abs() <= 1e-3 * abs(c)).all()):
+            return Diagnosis(mistake, tuple(names), note="Your values are also multiplied by a constant factor (a weight folded into the function?).")
     for i, (m1, maps1) in enumerate(atoms):
         for m2, maps2 in atoms[i + 1:]:
             if m1.name == m2.name:
@@ -228,6 +245,10 @@ def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | 
         if all(got.get(n) == shape for n, shape in shapes.items()) and mistake not in owners:
             owners.append(mistake)
     decided = tuple(shapes)
+    if all(shape == [] for shape in shapes.values()) and owners:
+        found = _scalar(exercise, student, reference, cases, variant_records, owners, decided)
+        if found:
+            return found
     if len(owners) == 1:
         return Diagnosis(owners[0], decided, note="Your output has the shape this mistake gives.")
     first = {c.name: list(c.args[0].shape) if c.args and isinstance(c.args[0], torch.Tensor) else None for c in ordinary}
@@ -238,6 +259,56 @@ def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | 
     if all(first[n] and len(shapes[n]) == 1 and shapes[n] != r_by[n]["value"]["shape"] and shapes[n][0] in first[n] for n in shapes):
         return Diagnosis(GENERIC_BY_NAME["reduced_over_wrong_axis"], decided)
     return None
+
+
+def _scalar(exercise, student, reference, cases, variant_records, owners, decided) -> Diagnosis | None:
+    """One number where (B,) is due: which batch reduction, of the reference or of a variant, times which known factor."""
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    records = {m.name: recs for m, recs in variant_records}
+    atoms = [(m, maps) for m, maps in _atoms(exercise, cases, reference, variant_records) if all(abs(b) < 1e-9 for _, b in maps.values())]
+    reductions = {
+        "mean": lambda t, c: t.mean(),
+        "sum": lambda t, c: t.sum(),
+        "mean over everything": lambda t, c: t.mean() / c.args[0].shape[-1],
+    }
+    by_name = {c.name: c for c in cases}
+    names = list(decided)
+
+    def value(recs, name):
+        rec = next((r for r in recs if r["case"] == name), None)
+        return _tensor(rec) if rec else None
+
+    def matches(target_of) -> bool:
+        for name in names:
+            got, want = _tensor(s_by[name]), target_of(name)
+            if got is None or want is None or not _close(got.reshape(()), want.reshape(()), by_name[name], loose=10.0):
+                return False
+        return True
+
+    owner_reduction = {}
+    for owner in owners:  # which reduction of the reference each owner's variant is
+        for label, reduce in reductions.items():
+            if any(
+                all((v := value(recs, n)) is not None and v.numel() == 1 and _close(v.reshape(()), reduce(_tensor(r_by[n]), by_name[n]).reshape(()), by_name[n]) for n in names)
+                for m, recs in variant_records
+                if m is owner
+            ):
+                owner_reduction.setdefault(owner.name, label)
+    for owner in owners:
+        label = owner_reduction.get(owner.name)
+        if label is None:
+            continue
+        reduce = reductions[label]
+        for atom, maps in [(None, None), *atoms]:
+            if matches(lambda n: reduce(_tensor(r_by[n]), by_name[n]) * (maps[n][0] if maps else 1.0) if (maps is None or n in maps) else None):
+                note = f"Your values also show a second mistake: {atom.title}." if atom else ""
+                return Diagnosis(owner, decided, note=note)
+        for mistake, recs in variant_records:
+            if mistake in owners:
+                continue
+            if matches(lambda n: reduce(value(recs, n), by_name[n]) if value(recs, n) is not None and value(recs, n).dim() == 1 else None):
+                return Diagnosis(owner, decided, note=f"Your values also show a second mistake: {mistake.title}.")
+    return Diagnosis(owners[0], decided, note="Your output is one number where one value per example is due.")
 
 
 def _unstable(exercise, student, reference, cases) -> Diagnosis | None:

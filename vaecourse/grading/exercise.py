@@ -89,7 +89,8 @@ class FunctionExercise(_Base):
         """The probe cases for ``seed``; every valid case checks the gradients of the ``differentiable`` arguments."""
         out = []
         for case in self.make_cases(seed):
-            if case.raises is None and case.summary is None and not case.grad_args:
+            # not at the stability cases: a correct answer may take another branch of a kink there (|l| at 0)
+            if case.kind in ("fixed", "random") and case.summary is None and not case.grad_args:
                 grads = tuple(
                     i
                     for i in self.differentiable
@@ -204,3 +205,23 @@ def refused_with_other_error(student: list, reference: list, cases: list[Case]) 
 def nondeterministic(student: list, reference: list, cases: list[Case]) -> bool:
     """Two calls with the same inputs (including the noise) give different results."""
     return any(s.get("deterministic") is False for s in student)
+
+
+def noise_misscaled(student: list, reference: list, cases: list[Case]) -> bool:
+    """Right wherever the noise is given; the drawn noise has the right mean and shape of tails but the wrong spread."""
+    by_name = {c.name: c for c in cases}
+    if len(student) != len(reference):
+        return False
+    sampling = [(s, by_name[s["case"]]) for s in student if by_name[s["case"]].expected_summary is not None]
+    others = [(s, r, by_name[s["case"]]) for s, r in zip(student, reference) if by_name[s["case"]].expected_summary is None]
+    if not sampling or not all(records_agree(s, r, c, with_grads=False) for s, r, c in others):
+        return False
+    for s, case in sampling:
+        got = s.get("value", {}).get("items") if "raised" not in s else None
+        if not got or len(got) != 3 or len(case.expected_summary) != 3:
+            return False
+        (mean, std, kurt), (m0, s0, k0) = [g.get("value") for g in got], case.expected_summary
+        atol = case.summary_atol if isinstance(case.summary_atol, tuple) else (case.summary_atol,) * 3
+        if None in (mean, std, kurt) or abs(mean - m0) > atol[0] or abs(kurt - k0) > atol[2] or abs(std - s0) <= atol[1]:
+            return False
+    return True

@@ -104,7 +104,6 @@ EXERCISES = (
         make_cases=_score_cases,
         params=("f_values", "z", "mu", "sigma"),
         returns="a 0-d tensor",
-        differentiable=(0,),
         mistakes=SCORE_MISTAKES,
         hints=(
             "The estimate is the sample mean of f(z_l) * d/d mu log q(z_l), with q = N(mu, sigma^2).",

@@ -7,7 +7,7 @@ import math
 import torch
 
 from ...core.reparam import reparameterize as _reparameterize
-from ..exercise import FunctionExercise, Mistake, gradient_cut, nondeterministic
+from ..exercise import FunctionExercise, Mistake, gradient_cut, noise_misscaled, nondeterministic
 from ..observe import Case
 from . import _draw
 
@@ -133,13 +133,30 @@ REPARAM_MISTAKES = (
         _REP,
         variants=(_with_scale(lambda s: 0.5 * torch.exp(s)),),
     ),
+    # An activation on the log-variance: ReLU (shekkizh/TensorflowProjects#1), softplus
+    # (wohlert/semi-supervised-pytorch#16), tanh (pkmital/CADL#84).
     Mistake(
-        "reparam_logvar_clamped",
-        "the log-variance clipped at 0 (a ReLU on logvar)",
-        "Your samples are right where logvar >= 0 and wrong where it is negative: a ReLU (or clamp at 0) on the "
-        "log-variance forbids every standard deviation below 1. logvar = log sigma^2 is any real number; use it as it is.",
+        "reparam_logvar_squashed",
+        "an activation (ReLU, softplus, tanh) applied to the log-variance",
+        "Your samples are wrong where logvar is negative (or large): the log-variance passes through an activation "
+        "that squashes it, which confines sigma (a ReLU or softplus forbids every sigma below 1). logvar = log sigma^2 "
+        "is any real number; use the encoder's output as it is.",
         _REP,
-        variants=(_with_scale(lambda s: torch.exp(0.5 * s.clamp(min=0))),),
+        variants=(
+            _with_scale(lambda s: torch.exp(0.5 * s.clamp(min=0))),
+            _with_scale(lambda s: torch.exp(0.5 * torch.nn.functional.softplus(s))),
+            _with_scale(lambda s: torch.exp(0.5 * torch.tanh(s))),
+        ),
+    ),
+    # keras-team/keras#4211: epsilon = K.random_normal(..., std=epsilon_std) with epsilon_std = 0.01.
+    Mistake(
+        "reparam_noise_wrong_scale",
+        "noise drawn with the wrong spread",
+        "With eps given, your samples are right; without it, the noise you draw has the right shape and mean but the "
+        "wrong standard deviation (told by its moments). eps must be standard normal, torch.randn_like(mu): the "
+        "spread of z comes from sigma alone.",
+        _REP,
+        predicate=noise_misscaled,
     ),
     Mistake(
         "reparam_sqrt_of_logvar",

@@ -74,15 +74,20 @@ def _per_dim(mu, logvar):
 
 _S4_VAR = "s4-log-variance"
 KL_MISTAKES = (
+    # Both directions of the slip: sigma for sigma^2, and exp(logvar) taken as sigma so that sigma^2 = exp(2 logvar)
+    # (kvfrans/variational-autoencoder, rishikksh20/vae_tacotron2#3, pyg-team/pytorch_geometric#1368's log-sigma
+    # formula fed a log-variance). The practice problems' "sigma used for the given variance" is the same entry.
     Mistake(
         "kl_sigma_instead_of_variance",
-        "sigma where the formula has sigma^2",
+        "the standard deviation and the variance confused",
         "The closed form uses the variance sigma^2 = exp(logvar) and its log, logvar itself. Your result matches "
-        "using the standard deviation sigma = exp(logvar / 2) in their place.",
+        "another member of the family in their place: the standard deviation sigma = exp(logvar / 2) where sigma^2 "
+        "belongs, or exp(logvar) taken as sigma and squared once more (exp(2 logvar), and 2 * logvar for the log).",
         _S4_VAR,
         variants=(
             lambda mu, s: 0.5 * (mu.pow(2) + (0.5 * s).exp() - 0.5 * s - 1).sum(-1),
             lambda mu, s: 0.5 * (mu.pow(2) + (0.5 * s).exp() - s - 1).sum(-1),
+            lambda mu, s: 0.5 * (mu.pow(2) + (2 * s).exp() - 2 * s - 1).sum(-1),
         ),
     ),
     Mistake(
@@ -104,19 +109,34 @@ KL_MISTAKES = (
             lambda mu, s: 0.5 * (mu.pow(2) + s.pow(2) - 2 * torch.log(s) - 1).sum(-1),
         ),
     ),
-    # exp(logvar) taken as the standard deviation (so sigma^2 = exp(2 logvar)): Kaixhin/Autoencoders#5 style
-    # "std = logvar.exp()" confusions; the practice skill's "variance squared again" is the same slip.
+    # The log term doubled but the variance not squared: DaehanKim/vgae_pytorch#2.
     Mistake(
-        "kl_variance_squared",
-        "the variance squared again (exp(logvar) taken as sigma)",
-        "exp(logvar) is already the variance sigma^2, not the standard deviation: your result matches squaring it "
-        "once more, sigma^4 in place of sigma^2 and 2 * logvar in place of log sigma^2.",
+        "kl_log_variance_doubled",
+        "the log term doubled (2 * logvar) while the variance term is exp(logvar)",
+        "With logvar = log sigma^2 the log term is logvar itself; 2 * logvar belongs to a formula written for "
+        "log sigma, whose variance term would then be exp(2 * log sigma). Your result mixes the two conventions.",
         _S4_VAR,
-        variants=(lambda mu, s: 0.5 * (mu.pow(2) + (2 * s).exp() - 2 * s - 1).sum(-1),),
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - 2 * s - 1).sum(-1),),
+    ),
+    # FluxML/model-zoo#73: log(sigma)^2 where 2 log(sigma) belongs.
+    Mistake(
+        "kl_log_term_squared",
+        "the log term squared: (log sigma)^2 instead of log sigma^2",
+        "log sigma^2 = 2 log sigma = logvar; (log sigma)^2 = (logvar / 2)^2 is another number (and never negative).",
+        _S4_VAR,
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - (0.5 * s).pow(2) - 1).sum(-1),),
+    ),
+    # FluxML/model-zoo#147: + log sigma^2 where - log sigma^2 belongs.
+    Mistake(
+        "kl_log_term_sign",
+        "the log term's sign is flipped",
+        "Each dimension pays -log sigma^2 (small variances cost a lot); your result adds + log sigma^2 instead.",
+        "s4-closed-form-kl",
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() + s - 1).sum(-1),),
     ),
     # A ReLU (or clamp at 0) on the encoder's log-variance head: it forbids variances below 1.
     Mistake(
-        "kl_logvar_clamped",
+        "kl_logvar_squashed",
         "the log-variance clipped at 0 (a ReLU on logvar)",
         "Your values are right where logvar >= 0 and wrong where it is negative: the log-variance is passed through a "
         "ReLU (or clamped at 0), which forbids every variance below 1. logvar = log sigma^2 is any real number; "
@@ -137,7 +157,8 @@ KL_MISTAKES = (
         "Each latent dimension contributes (mu^2 + sigma^2 - log sigma^2 - 1) / 2. Without the -1 the KL of q to "
         "itself would be D/2 instead of 0: check your function at mu = 0, logvar = 0.",
         "s4-closed-form-kl",
-        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1),),
+        # ericjang/draw#2 subtracts 1/2 once instead of 1/2 per dimension
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1), lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1) - 0.5),
     ),
     Mistake(
         "kl_wrong_sign",
@@ -169,7 +190,12 @@ KL_MISTAKES = (
         "Return one KL per example, shape (B,). The batch mean happens once, in the loss; a function that "
         "already averages (or sums) over the batch cannot be reused for per-example diagnostics such as the ELBO of one image.",
         "s4-reductions",
-        variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(-1).mean(), lambda mu, s: 0.5 * _per_dim(mu, s).sum()),
+        # EDAPINENUT/GNTPP#4: the batch total put in every example's slot
+        variants=(
+            lambda mu, s: 0.5 * _per_dim(mu, s).sum(-1).mean(),
+            lambda mu, s: 0.5 * _per_dim(mu, s).sum(),
+            lambda mu, s: 0.5 * _per_dim(mu, s).sum() * torch.ones(mu.shape[0], dtype=mu.dtype),
+        ),
     ),
     # A mean over batch and latent dims at once: keras-team/keras-io#270 (tf.reduce_mean), podgorskiy/VAE#1.
     Mistake(

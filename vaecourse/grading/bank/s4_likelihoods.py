@@ -151,6 +151,23 @@ BERNOULLI_MISTAKES = (
         _LIK,
         variants=(lambda l, x: (x * torch.log(l) + (1 - x) * torch.log(1 - l)).sum(-1),),
     ),
+    # Lightning-AI/pytorch-lightning#18272, itakurah/focal-loss-pytorch#5: sigmoid before a with-logits loss.
+    Mistake(
+        "bernoulli_sigmoid_twice",
+        "probabilities passed where logits belong (sigmoid applied twice)",
+        "binary_cross_entropy_with_logits applies the sigmoid itself; giving it sigmoid(logits) applies it twice, so "
+        "every probability lies between 0.5 and 0.73. Pass the logits.",
+        _LIK,
+        variants=(lambda l, x: -F.binary_cross_entropy_with_logits(torch.sigmoid(l), x, reduction="none").sum(-1),),
+    ),
+    # autonomousvision/sledge#4: binary_cross_entropy_with_logits(target, logits).
+    Mistake(
+        "bernoulli_arguments_swapped",
+        "the data and the logits swapped",
+        "binary_cross_entropy_with_logits(input, target) takes the logits first and the data second; yours are swapped.",
+        _LIK,
+        variants=(lambda l, x: -F.binary_cross_entropy_with_logits(x, l, reduction="none").sum(-1),),
+    ),
     Mistake(
         "bernoulli_sign_flipped",
         "the binary cross-entropy (a loss) instead of the log-likelihood",

@@ -117,7 +117,6 @@ EXERCISES = (
         make_cases=_evaluation_cases,
         params=("recon", "kl", "beta"),
         returns="a tensor of shape (B,)",
-        differentiable=(0, 1),
         mistakes=EVALUATION_MISTAKES,
         hints=(
             "Training maximised recon - beta * kl. Is that a lower bound on log p(x) when beta != 1?",

@@ -76,6 +76,36 @@ IWAE_MISTAKES = (
         predicate=unstable_only,
         credit=0.5,
     ),
+    # AntixK/PyTorch-VAE models/iwae.py (issue #34): sum(softmax(log_w) * log_w).
+    Mistake(
+        "iwae_weighted_mean_of_logs",
+        "the softmax-weighted mean of the log-weights",
+        "sum_k softmax(log w)_k * log w_k is a self-normalised average of the log-weights, not the log of the average "
+        "weight; the bound is logsumexp(log_w) - log K. (The softmax weights belong to the gradient, not the value.)",
+        _IWAE,
+        variants=(lambda lw: (torch.softmax(lw, -1) * lw).sum(-1),),
+    ),
+    # phlippe/CategoricalNF#2: the log-sum-exp of negative log-likelihoods, negated.
+    Mistake(
+        "iwae_logsumexp_of_negated",
+        "the log-sum-exp of the negated log-weights",
+        "-log mean exp(-log w) is a harmonic-mean estimate, not the IWAE bound: take logsumexp of the log-weights "
+        "themselves, then subtract log K.",
+        _IWAE,
+        variants=(lambda lw: -(torch.logsumexp(-lw, -1) - _log_k(lw)),),
+    ),
+    # breze-no-salt/breze#85: the batch summed inside the log-sum-exp.
+    Mistake(
+        "iwae_batch_inside_log",
+        "the batch mixed into the log-sum-exp",
+        "Each example has its own bound: the log-sum-exp runs over the K samples of one example (the last dimension) "
+        "and nothing is summed over the batch before it.",
+        _IWAE,
+        variants=(
+            lambda lw: torch.logsumexp(lw.sum(0), 0) - _log_k(lw),
+            lambda lw: torch.logsumexp(lw.flatten(), 0) - _log_k(lw),
+        ),
+    ),
     Mistake(
         "iwae_max_only",
         "the largest log-weight instead of the log-sum-exp",
@@ -200,7 +230,6 @@ EXERCISES = (
         make_cases=_interp_cases,
         params=("z1", "z2", "steps"),
         returns="a tensor of shape (steps, D)",
-        differentiable=(0, 1),
         mistakes=INTERP_MISTAKES,
         hints=("Make t = torch.linspace(0, 1, steps) a column of shape (steps, 1) and let broadcasting do the rest.",),
     ),

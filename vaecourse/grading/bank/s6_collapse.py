@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ...core.kl import free_bits_kl as _free_bits_kl
@@ -128,6 +130,33 @@ ANNEAL_MISTAKES = (
         _ANNEAL,
         variants=(lambda s, w: max(0.0, 1.0 - s / w),),
     ),
+    # PlaytikaOSS/pybandits#137: min(1, (step + 1) / warmup).
+    Mistake(
+        "anneal_off_by_one",
+        "the ramp shifted by one step",
+        "step counts the updates already made, so the first update (step = 0) has weight 0 and step = warmup_steps "
+        "the first with weight 1: min(1, step / warmup_steps), without a + 1.",
+        _ANNEAL,
+        variants=(lambda s, w: min(1.0, (s + 1) / w),),
+    ),
+    # jxhe/vae-lagging-encoder: kl_weight starts at kl_start = 0.1 and is raised before its first use.
+    Mistake(
+        "anneal_starts_above_zero",
+        "the weight starts above 0",
+        "The linear warm-up starts at weight 0 (the first update sees no KL) and reaches 1 at warmup_steps; your "
+        "weight starts at a positive value.",
+        _ANNEAL,
+        variants=(lambda s, w: min(1.0, 0.1 + (s + 1) * 0.9 / w), lambda s, w: min(1.0, 0.1 + s * 0.9 / w)),
+    ),
+    # timbmg/Sentence-VAE#19: the default schedule is logistic, 1 / (1 + exp(-k (step - x0))).
+    Mistake(
+        "anneal_not_linear",
+        "a logistic curve instead of the linear ramp",
+        "The exercise's schedule is the linear warm-up min(1, step / warmup_steps): 0 at the start, exactly 1 from "
+        "warmup_steps on. A logistic curve is never exactly 0 or 1 and is 1/2 at its centre.",
+        _ANNEAL,
+        variants=(lambda s, w: float(1 / (1 + math.exp(-0.0025 * (s - w)))),),
+    ),
     Mistake(
         "anneal_integer_division",
         "integer division",
@@ -204,6 +233,18 @@ FREE_BITS_MISTAKES = (
         "max(KL_j - lambda, 0) has the same gradients but a different value; the objective uses max(lambda, KL_j).",
         _FREE,
         variants=(lambda kl, lam: (kl.mean(0) - lam).clamp(min=0).sum(),),
+    ),
+    # valdersoul/bn-vae#2: kl_mask = (kl > target); (kl_mask * kl).sum(1): zero below the target, not lambda.
+    Mistake(
+        "free_bits_mask",
+        "dimensions below the floor dropped (counted as 0) instead of floored",
+        "Below the floor a dimension counts lambda, not 0: max(lambda, KL_j). A mask that zeroes the small KLs "
+        "makes the term jump by lambda as a dimension crosses the floor.",
+        _FREE,
+        variants=(
+            lambda kl, lam: (kl * (kl > lam)).sum(-1).mean(),
+            lambda kl, lam: (kl.mean(0) * (kl.mean(0) > lam)).sum(),
+        ),
     ),
     Mistake(
         "free_bits_batch_sum",

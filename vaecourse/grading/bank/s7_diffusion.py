@@ -50,7 +50,11 @@ FORWARD_MISTAKES = (
         "alpha_bar itself where its square root belongs",
         "q(x_t | x_0) = N(sqrt(alpha_bar) x_0, (1 - alpha_bar) I): the coefficients are the square roots, so that the variance of x_t stays 1 for unit-variance data.",
         _FWD,
-        variants=(lambda x0, a, e: a[:, None] * x0 + (1 - a[:, None]) * e,),
+        # Ryota-Kawamura/How-Diffusion-Models-Work#1: the square root on the signal only
+        variants=(
+            lambda x0, a, e: a[:, None] * x0 + (1 - a[:, None]) * e,
+            lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None]) * e,
+        ),
     ),
     Mistake(
         "diffusion_swapped",
@@ -65,6 +69,24 @@ FORWARD_MISTAKES = (
         "sqrt(alpha_bar) x_0 + (1 - sqrt(alpha_bar)) eps mixes like an average; the variances must add up: (sqrt(alpha_bar))^2 + (sqrt(1 - alpha_bar))^2 = 1.",
         _FWD,
         variants=(lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None].sqrt()) * e,),
+    ),
+    # blt2114/twisted_diffusion_sampler#3: scale = sqrt(1 - alpha_bar) * x_start.
+    Mistake(
+        "diffusion_noise_times_x0",
+        "the noise's scale multiplied by x0",
+        "The noise of q(x_t | x_0) has standard deviation sqrt(1 - alpha_bar), the same for every x0: it is added, "
+        "sqrt(1 - alpha_bar) * eps, not multiplied by the data.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None]).sqrt() * x0 * e,),
+    ),
+    # jcwang-gh/classifier-free-diffusion-guidance-Pytorch#12: var = 1 - sqrt(alpha_bar).
+    Mistake(
+        "diffusion_wrong_noise_scale",
+        "the noise variance 1 - sqrt(alpha_bar) instead of 1 - alpha_bar",
+        "q(x_t | x_0) has variance 1 - alpha_bar, so that the signal's variance alpha_bar and the noise's add to 1; "
+        "1 - sqrt(alpha_bar) mixes the standard deviation of one with the variance of the other.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None].sqrt()).sqrt() * e,),
     ),
     Mistake(
         "diffusion_broadcast_over_features",
@@ -147,7 +169,6 @@ EXERCISES = (
         make_cases=_forward_cases,
         params=("x0", "alpha_bar", "eps"),
         returns="a tensor of shape (B, D)",
-        differentiable=(0, 2),
         mistakes=FORWARD_MISTAKES,
         hints=(
             "x_t = sqrt(alpha_bar) * x0 + sqrt(1 - alpha_bar) * eps, with one alpha_bar per example.",
@@ -163,7 +184,6 @@ EXERCISES = (
         make_cases=_schedule_cases,
         params=("betas",),
         returns="a tensor of shape (T,)",
-        differentiable=(0,),
         mistakes=SCHEDULE_MISTAKES,
         hints=("alpha_bar_t = prod_{s=1}^{t} (1 - beta_s): look up torch.cumprod.",),
     ),
