@@ -319,3 +319,26 @@ def test_autograder_zip_holds_only_what_grading_needs(tmp_path):
     assert {line.split("==")[0] for line in requirements.split()} == {
         "torch", "numpy", "tqdm", "platformdirs", "ipykernel", "nbclient", "nbformat"}
     assert "jupyter-book" not in requirements and "scikit-learn" not in requirements
+
+
+def test_merge_applies_the_shards_roster_overrides_and_late_policy_untold(s4, tmp_path):
+    from vaecourse.instructor import merge
+
+    manifest, summary, out = _published_class(s4, tmp_path)
+    records = {"ann": _record(manifest, "ann", {"gaussian_kl": 2}, "2030-01-01T10:00:00+00:00"),
+               "bob": _record(manifest, "bob", {"gaussian_kl": 2, "kl_practice": 1}, "2030-01-02T13:00:00+00:00")}
+    for index, student in enumerate(sorted(records), start=1):
+        shard = tmp_path / f"shard-{index}"
+        (shard / "results").mkdir(parents=True)
+        (shard / "results" / f"{student}.json").write_text(json.dumps(records[student]))
+        for name in ("roster.csv", "overrides.csv"):
+            (shard / name).write_text((out / name).read_text())
+        (shard / "grading.json").write_text(json.dumps({
+            "format": "vaecourse-grading-run/1", "manifest": manifest, "manifest_sha256": "m", "seed": 1, "limits": {},
+            "students": sorted(records), "graded": [student], "shard": [index, 2], "deadline": None,
+            "confinement": None, "late_policy": summary["late_policy"]}))
+    merged = merge([tmp_path / "shard-1", tmp_path / "shard-2"], tmp_path / "merged")
+    assert merged["missing"] == ["cid"]
+    rows = {r["student"]: r for r in read_csv(tmp_path / "merged" / "grades.csv")}
+    assert (rows["bob"]["total"], rows["bob"]["late_penalty"], rows["bob"]["final"]) == ("4", "1.4", "2.6")
+    assert rows["cid"]["status"] == "missing" and rows["bob"]["overrides"].startswith("reductions_choice")

@@ -27,12 +27,13 @@ def _progress(student: str, record: dict, done: int, total: int) -> None:
           f" ({record['seconds']:.1f} s)", flush=True)
 
 
-def _policy(args, manifest):
-    from .publish import class_policy
+def _policy(args, manifest=None, shard=None):
+    from .publish import class_policy, shard_policy
 
-    return class_policy(manifest, deadline=args.deadline, grace=args.grace, penalty=args.late_penalty,
-                        cap=args.late_cap, extensions=args.extensions, roster=args.roster, overrides=args.overrides,
-                        formats=args.format or (), assignment=args.assignment)
+    options = dict(deadline=args.deadline, grace=args.grace, penalty=args.late_penalty, cap=args.late_cap,
+                   extensions=args.extensions, roster=args.roster, overrides=args.overrides,
+                   formats=args.format or (), assignment=args.assignment)
+    return shard_policy(*shard, **options) if shard else class_policy(manifest, **options)
 
 
 def _report(summary: dict) -> None:
@@ -52,7 +53,7 @@ def _grade(args) -> int:
     try:
         if args.merge:
             run = json.loads((Path(args.merge[0]) / "grading.json").read_text(encoding="utf-8"))
-            summary = merge(args.merge, args.out, deadline=args.deadline, policy=_policy(args, run["manifest"]))
+            summary = merge(args.merge, args.out, policy=_policy(args, shard=(args.merge[0], run)))
             _report(summary)
             print(f"merged {len(args.merge)} folders: {len(summary['graded'])} students -> {args.out}/grades.csv")
             for key in ("duplicates", "missing_shards", "missing_students"):

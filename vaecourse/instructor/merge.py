@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .gradebook import parse_time
 from .grade import RUN_FORMAT
-from .publish import ClassPolicy, class_policy, publish
+from .publish import ClassPolicy, publish, shard_policy
 from .runner import write_json_atomic
 
 _MUST_AGREE = ("manifest_sha256", "seed", "limits", "students")
@@ -33,7 +33,7 @@ def merge(folders: list, out, *, deadline=None, policy: ClassPolicy | None = Non
     """Merge shard output ``folders`` into ``out``; return the merged run summary.
 
     ``policy`` (late policy, roster, overrides, exports) is applied as ``vaecourse grade`` applies it;
-    by default, the manifest's late policy with ``deadline`` (else the first shard's) in place.
+    by default, the first shard's (its late policy, ``roster.csv`` and ``overrides.csv``), with ``deadline`` in place.
 
     The summary's ``missing_students`` and ``missing_shards`` list what no folder covered (the
     gradebook is still written, without them); ``duplicates`` lists students graded twice alike.
@@ -72,7 +72,7 @@ def merge(folders: list, out, *, deadline=None, policy: ClassPolicy | None = Non
     deadline = parse_time(deadline) if isinstance(deadline, str) else deadline
     if deadline is None and first.get("deadline"):
         deadline = parse_time(first["deadline"])
-    policy = policy or class_policy(first["manifest"], deadline=deadline)
+    policy = policy or shard_policy(folders[0], first, deadline=deadline)
     out = Path(out)
     for student, record in records.items():
         write_json_atomic(out / "results" / f"{student}.json", record)

@@ -28,6 +28,7 @@ class ClassPolicy:
     roster: dict | None = None
     roster_path: Path | None = None
     overrides: dict = field(default_factory=dict)
+    overrides_path: Path | None = None
     formats: tuple[str, ...] = ()
     assignment: str | None = None
 
@@ -40,8 +41,25 @@ def class_policy(manifest: dict, *, deadline=None, grace=None, penalty=None, cap
         late=late_policy(manifest, deadline=deadline, grace=grace, penalty=penalty, cap=cap, extensions=extensions),
         roster=load_roster(roster) if roster else None, roster_path=Path(roster) if roster else None,
         overrides=load_overrides(overrides, manifest) if overrides else {},
+        overrides_path=Path(overrides) if overrides else None,
         formats=tuple(formats or ()), assignment=assignment,
     )
+
+
+def shard_policy(folder, run: dict, **options) -> ClassPolicy:
+    """The policy a graded ``folder`` (its ``grading.json`` is ``run``) was published with, ``options`` replacing parts.
+
+    The late policy, roster and overrides file a shard was graded with are kept in its folder, so
+    ``--merge`` applies them again without being told; an option given here (e.g. ``roster=``) wins.
+    """
+    folder = Path(folder)
+    manifest = dict(run["manifest"])
+    if run.get("late_policy"):
+        manifest["late_policy"] = run["late_policy"]
+    for name in ("roster", "overrides"):
+        if options.get(name) is None and (folder / f"{name}.csv").is_file():
+            options[name] = folder / f"{name}.csv"
+    return class_policy(manifest, **options)
 
 
 def adjust(record: dict, policy: ClassPolicy) -> dict:
@@ -55,7 +73,7 @@ def adjust(record: dict, policy: ClassPolicy) -> dict:
 
 
 def publish(out, records: dict[str, dict], manifest: dict, policy: ClassPolicy) -> dict:
-    """Write ``out/feedback/``, ``out/grades.csv``, ``out/roster.csv`` and ``out/exports/FORMAT.csv``.
+    """Write ``out/feedback/``, ``out/grades.csv``, ``out/roster.csv``, ``out/overrides.csv`` and ``out/exports/FORMAT.csv``.
 
     Returns:
         ``{"missing": roster students without a submission, "not_on_roster": submissions from
@@ -68,8 +86,9 @@ def publish(out, records: dict[str, dict], manifest: dict, policy: ClassPolicy) 
     for record in adjusted:
         write_feedback(out / "feedback", record, manifest, policy.late.deadline_for(record["student"]))
     write_csv(out / "grades.csv", adjusted, manifest, policy.late.deadline)
-    if policy.roster_path and policy.roster_path.resolve() != (out / "roster.csv").resolve():
-        shutil.copyfile(policy.roster_path, out / "roster.csv")  # `vaecourse export` finds it here
+    for source, name in ((policy.roster_path, "roster.csv"), (policy.overrides_path, "overrides.csv")):
+        if source and source.resolve() != (out / name).resolve():
+            shutil.copyfile(source, out / name)  # `vaecourse export` and `--merge` find them here
     name = policy.assignment or default_name(manifest)
     assignment = Assignment(name, policy.late.deadline.isoformat() if policy.late.deadline else None,
                             float(manifest["total_points"]), read_csv(out / "grades.csv"), out)
