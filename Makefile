@@ -13,7 +13,7 @@ JB_FLAGS  := -n -W --keep-going
 OMP_NUM_THREADS ?= 1
 export OMP_NUM_THREADS
 
-.PHONY: setup book book-strict test unit notebooks golden browser clean
+.PHONY: setup book book-strict test unit notebooks golden browser clean pdf lab
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -56,6 +56,23 @@ browser: book-strict
 	$(BIN)/python -m pytest tests_browser -q -rs
 
 test: unit notebooks book-strict browser
+
+# The whole book as one PDF (_build/vae-course.pdf), printed offline from the built pages by Debian's
+# headless chromium; MathJax typesets the formulas first. Prints the page count and the time taken.
+pdf: book
+	$(BIN)/python tools/book_pdf.py --html _build/html --out _build/vae-course.pdf
+
+# JupyterLab (an optional extra, requirements-lab.txt) on the course: the exercises open as notebooks,
+# and so do the book's MyST pages (jupytext's notebook viewer is made their default, in .venv only).
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+$(VENV)/.lab-installed: requirements-lab.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-lab.txt
+	mkdir -p $(LAB_SETTINGS)
+	cp tools/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
+	touch $@
+
+lab: $(VENV)/.lab-installed
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/exercises
 
 clean:
 	rm -rf _build

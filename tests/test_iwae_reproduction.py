@@ -144,4 +144,4 @@ def test_the_page_prints_the_table_of_the_committed_results():
     results = load_results(RESULTS)
     assert any(comparison_table(results) in text for text in printed), "the page's table differs from the results"
     assert any(iwae_verdict(results) in text for text in printed)
-    assert any(speed_table(results["speed"]) in text for text in printed)
+    # The speed of a step is recorded in benchmarks/README.md, not on the learner's page (issue 24).

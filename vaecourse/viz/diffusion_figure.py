@@ -61,9 +61,13 @@ def mixture_marginal_log_density(points: torch.Tensor, alpha_bar: float, centres
 
 
 def draw_diffusion_step(fig, t: int, points: np.ndarray, signal: np.ndarray, title: str,
-                        density: np.ndarray | None = None, limit: float = 3.2) -> None:
+                        density: np.ndarray | None = None, limit: float = 3.2, reverse: bool = False) -> None:
     r"""One frame: the points at step ``t`` (left, over the density contours if given) and the coefficients
-    :math:`\sqrt{\bar\alpha_t}` and :math:`\sqrt{1-\bar\alpha_t}` against t with the current step marked (right)."""
+    :math:`\sqrt{\bar\alpha_t}` and :math:`\sqrt{1-\bar\alpha_t}` against t with the current step marked (right).
+
+    The right panel's title is the step drawn: the forward process's
+    :math:`x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\varepsilon`, or with ``reverse`` the
+    learned reverse step :math:`x_{t-1}\sim p_\theta(x_{t-1}\mid x_t)`."""
     scatter_ax, curve_ax = fig.subplots(1, 2, width_ratios=(1, 1.15))
     if density is not None:
         grid = np.linspace(-limit, limit, density.shape[0])
@@ -78,7 +82,8 @@ def draw_diffusion_step(fig, t: int, points: np.ndarray, signal: np.ndarray, tit
     curve_ax.axvline(t, color="black", linewidth=1)
     curve_ax.plot([t, t], [signal[t], math.sqrt(max(0.0, 1 - signal[t] ** 2))], "ko", markersize=4)
     curve_ax.set(xlim=(0, len(signal) - 1), ylim=(-0.02, 1.05), xlabel="step $t$",
-                 title=rf"$x_t=\sqrt{{\bar\alpha_t}}\,x_0+\sqrt{{1-\bar\alpha_t}}\,\varepsilon$, t = {t}")
+                 title=(rf"$x_{{t-1}}\sim p_\theta(x_{{t-1}}\mid x_t)$, t = {t}" if reverse else
+                        rf"$x_t=\sqrt{{\bar\alpha_t}}\,x_0+\sqrt{{1-\bar\alpha_t}}\,\varepsilon$, t = {t}"))
     curve_ax.legend(loc="center right", fontsize=8, frameon=False)
 
 
@@ -134,7 +139,7 @@ def reverse_figure(trajectory: Sequence[torch.Tensor], schedule: NoiseSchedule, 
               for t in sorted({int(t) for t in steps_shown}, reverse=True)]
 
     def draw(fig, t, points, title):
-        draw_diffusion_step(fig, t, points, signal, title)
+        draw_diffusion_step(fig, t, points, signal, title, reverse=True)
 
     draw.__name__ = "draw_diffusion_step"
     return Player(draw, frames, figsize=(7.0, 3.0), dpi=dpi, frame_label="step")

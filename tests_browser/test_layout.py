@@ -1,0 +1,141 @@
+"""Every page of the built book at a laptop's 1280 px and a phone's 390 px, in light and dark mode.
+
+- Nothing is wider than the content column unless it sits in a block that scrolls horizontally
+  (``overflow-x: auto`` or ``scroll``) and itself fits: equations, tables, code and outputs.
+- No console error, no uncaught exception, at either width.
+- Every figure (``img`` in the article, players included) has alt text that is not a file name.
+- In the theme's dark mode every figure stays legible: its pixels are opaque (a figure with its own
+  background), or the page gives it a light background behind its transparent parts.
+- The rendered code shows none of the tests' scaffolding (``# NBVAL_CHECK_OUTPUT``, ``assert``).
+
+Run with the others: ``make browser``. Screenshots of each page at 390 px go to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from test_book_pages import WAIT_FOR_MATHJAX, built_pages, meta_refresh_target
+
+WIDTHS = {"laptop": 1280, "phone": 390}
+
+OVERFLOW_REPORT = """() => {
+  const column = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const box = column.getBoundingClientRect();
+  const scrolls = el => { const s = getComputedStyle(el); return s.overflowX === 'auto' || s.overflowX === 'scroll'; };
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.classList.length ? '.' + [...el.classList].slice(0, 3).join('.') : '');
+  const offenders = [];
+  for (const el of column.querySelectorAll('*')) {
+    if (offenders.some(o => o.contains(el))) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.right <= box.right + 1 && r.left >= box.left - 1) continue;
+    let inside = el.parentElement, held = false;
+    while (inside && inside !== column.parentElement) {
+      if (scrolls(inside)) {
+        const s = inside.getBoundingClientRect();
+        if (s.right <= box.right + 1 && s.left >= box.left - 1) { held = true; break; }
+      }
+      inside = inside.parentElement;
+    }
+    if (!held) offenders.push(el);
+  }
+  const page = document.documentElement;
+  return {
+    offenders: offenders.slice(0, 8).map(el => {
+      const r = el.getBoundingClientRect();
+      return `${name(el)} spans ${Math.round(r.left)}..${Math.round(r.right)} px, the column ${Math.round(box.left)}..${Math.round(box.right)}: ` +
+        JSON.stringify((el.textContent || el.getAttribute('src') || '').trim().slice(0, 60));
+    }),
+    pageWidth: page.scrollWidth, viewport: window.innerWidth,
+  };
+}"""
+
+FIGURE_REPORT = """async () => {
+  const images = [...document.querySelectorAll('article.bd-article img')];
+  const report = [];
+  for (const img of images) {
+    if (!img.complete) { await new Promise(done => { img.onload = img.onerror = done; }); }
+    const src = img.getAttribute('src') || '';
+    const alt = (img.getAttribute('alt') || '').trim();
+    const fileName = /\\.(png|svg|jpe?g|gif)$/i.test(alt) || alt === src || alt.includes('_images/');
+    let opaque = null;
+    if (img.naturalWidth > 0) {
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.min(img.naturalWidth, 200); canvas.height = Math.min(img.naturalHeight, 200);
+      const context = canvas.getContext('2d');
+      try {
+        context.drawImage(img, 0, 0, canvas.width, canvas.height);
+        const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let solid = 0;
+        for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 200) solid += 1; }
+        opaque = solid / (pixels.length / 4);
+      } catch (error) { opaque = null; }
+    }
+    const background = getComputedStyle(img).backgroundColor;
+    const lightBackground = (() => {
+      const m = background.match(/rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?\\)/);
+      if (!m || (m[4] !== undefined && Number(m[4]) < 0.9)) return false;
+      return 0.299 * m[1] + 0.587 * m[2] + 0.114 * m[3] > 180;
+    })();
+    const visible = img.getBoundingClientRect().width > 0;
+    report.push({src: src.slice(0, 60), alt, fileName, opaque, lightBackground, visible});
+  }
+  return report;
+}"""
+
+SCAFFOLDING_REPORT = """() => [...document.querySelectorAll('article.bd-article .cell_input pre')]
+  .map(pre => pre.textContent)
+  .filter(text => text.includes('NBVAL_CHECK_OUTPUT') || /^\\s*assert\\b/m.test(text))
+  .map(text => text.trim().slice(0, 80))"""
+
+
+def open_at(browser, url: str, width: int, dark: bool, redirects_to: str | None):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light")
+    problems: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda message: message.type == "error" and problems.append(f"console error: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
+    page.goto(url, wait_until="load")
+    if redirects_to:
+        page.wait_for_url(redirects_to, wait_until="load")
+    page.evaluate(WAIT_FOR_MATHJAX)
+    return context, page, problems
+
+
+@pytest.mark.parametrize("width_name", sorted(WIDTHS))
+@pytest.mark.parametrize("path", built_pages())
+def test_nothing_wider_than_the_column(path, width_name, html_dir, base_url, browser, screenshot_dir):
+    width = WIDTHS[width_name]
+    context, page, problems = open_at(browser, f"{base_url}/{path}", width, False, meta_refresh_target(path, base_url))
+    try:
+        report = page.evaluate(OVERFLOW_REPORT)
+        if width_name == "phone":
+            page.screenshot(path=str(screenshot_dir / f"{path.removesuffix('.html').replace('/', '_')}_390px.png"), full_page=True)
+    finally:
+        context.close()
+    problems += [f"wider than the column, not in a scrolling block: {text}" for text in report["offenders"]]
+    if report["pageWidth"] > report["viewport"] + 1:
+        problems.append(f"the page scrolls sideways: {report['pageWidth']} px wide in a {report['viewport']} px window")
+    assert not problems, f"{path} at {width} px:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("path", built_pages())
+def test_figures_have_alt_text_and_stay_legible_in_dark_mode(path, html_dir, base_url, browser):
+    context, page, problems = open_at(browser, f"{base_url}/{path}", 1280, True, meta_refresh_target(path, base_url))
+    try:
+        theme = page.evaluate("() => document.documentElement.dataset.theme")
+        figures = page.evaluate(FIGURE_REPORT)
+        scaffolding = page.evaluate(SCAFFOLDING_REPORT)
+    finally:
+        context.close()
+    assert theme == "dark", f"{path}: the theme did not switch to dark mode (data-theme={theme!r})"
+    for figure in figures:
+        if not figure["alt"] or figure["fileName"]:
+            problems.append(f"figure without alt text: {figure['src']} (alt={figure['alt']!r})")
+        if figure["visible"] and figure["opaque"] is not None and figure["opaque"] < 0.9 and not figure["lightBackground"]:
+            problems.append(f"figure with a transparent background and no light backing in dark mode: {figure['src']} "
+                            f"({100 * figure['opaque']:.0f}% opaque)")
+    problems += [f"test scaffolding shown in a code cell: {text!r}" for text in scaffolding]
+    assert not problems, f"{path}:\n  " + "\n  ".join(problems)
