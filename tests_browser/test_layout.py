@@ -28,6 +28,7 @@ OVERFLOW_REPORT = """() => {
   const offenders = [];
   for (const el of column.querySelectorAll('*')) {
     if (offenders.some(o => o.contains(el))) continue;
+    if (el.closest('mjx-assistive-mml')) continue;  // MathJax's copy for screen readers: visually hidden
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
     if (r.right <= box.right + 1 && r.left >= box.left - 1) continue;

@@ -5,7 +5,7 @@
 Reads the pages in the order of ``_toc.yml`` from the built book (``make book`` first), joins each
 page's article into one document ``<html>/print.html`` (its links and images rewritten to work from
 there, links between pages turned into links inside the document, every page starting on a new
-sheet), and prints it with ``chromium --headless --print-to-pdf``. The book's own MathJax (shipped in
+sheet), prints it with ``chromium --headless --print-to-pdf`` and removes it again (``--keep-html`` keeps it). The book's own MathJax (shipped in
 book/_static) typesets the formulas before the page is printed; nothing is fetched. Prints the page
 count and the time it took.
 """
@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "vae-course.pdf")
     parser.add_argument("--time-budget-ms", type=int, default=120_000,
                         help="virtual time Chromium gives the page (MathJax typesetting) before printing")
+    parser.add_argument("--keep-html", action="store_true", help="keep the joined document <html>/print.html")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     files = toc_files(ROOT / "_toc.yml")
@@ -158,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                "--run-all-compositor-stages-before-draw", f"--virtual-time-budget={args.time_budget_ms}",
                f"--print-to-pdf={args.out.resolve()}", document.resolve().as_uri()]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+    try:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+    finally:
+        if not args.keep_html:
+            document.unlink()  # not a page of the book: the browser test must not find it
     pages = page_count(args.out.read_bytes())
     print(f"{args.out}: {pages} pages from {len(files)} book pages in {time.perf_counter() - start:.0f} s")
     return 0 if pages > 0 else 1
