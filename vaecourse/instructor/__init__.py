@@ -8,7 +8,9 @@ From Python::
     merge(["graded-1/", "graded-2/"], "graded/")       # shards of a large class
 
 The same from the shell: ``vaecourse assign s4 --out assignment`` and ``vaecourse grade submissions
---out graded --manifest assignment/manifest.json`` (``--shard I/N``, ``--merge DIR...``).
+--out graded --manifest assignment/manifest.json`` (``--shard I/N``, ``--merge DIR...``, ``--roster``,
+the late policy, ``--overrides``, ``--format``); ``vaecourse export`` writes Canvas, Moodle and
+nbgrader gradebooks and ``vaecourse gradescope`` a Gradescope autograder.
 """
 
 from .assign import assign

@@ -70,7 +70,9 @@ def render(record: dict, manifest: dict, deadline=None) -> str:
     if lateness and lateness["penalty"]:
         lines += [f"**Late penalty:** {lateness['hours_late']:g} h after your deadline: {total:g} points less "
                   f"{lateness['penalty']:g} = **{lateness['final']:g} / {maximum:g} points**.", ""]
-    if record.get("problems"):
+    if record["status"] == "missing":  # on the roster, nothing submitted
+        lines += ["No submission was received, so every exercise scores 0.", ""]
+    elif record.get("problems"):
         lines += ["What went wrong while running your notebook:", ""] + _fenced("\n".join(record["problems"])) + [""]
     by_id = {r["exercise_id"]: r for r in record["results"]}
     for entry in manifest["sessions"]:
