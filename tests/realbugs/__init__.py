@@ -6,7 +6,8 @@ are adapted), registered with :func:`bug` or :func:`correct` together with its s
 ``tests/test_realbugs.py`` grade every case with the same ``check`` the notebooks call: a bug must be
 rejected and named (with one of the ``expect`` ids where given); a correct answer must pass.
 
-``expect`` lists the mistake ids that count as the right name. Ids marked ``# proposed`` in a module
+``expect`` lists the mistake ids that count as the right name (with the generic entry of the same
+behaviour added, see ``GENERIC_ALTERNATIVES``). Ids marked ``# proposed`` in a module
 do not exist in today's catalogue; they are the name the checker is asked to give. ``gaps.py`` says,
 for each case the checker falls short on today, what it does instead: the test is then a strict
 xfail, so when the checker starts catching a case its entry there must be removed.
@@ -40,11 +41,41 @@ class RealCase:
 
 _REGISTRY: dict[str, list[RealCase]] = {}
 
+# The checker names a mistake by its exercise's entry when one fits and otherwise by a generic entry that
+# describes the same behaviour in any exercise; either is the right name.
+GENERIC_ALTERNATIVES = {
+    "kl_batch_mean": ("reduced_over_batch",),
+    "bernoulli_default_mean_reduction": ("reduced_over_batch",),
+    "bernoulli_batch_reduced": ("reduced_over_batch",),
+    "eval_batch_mean": ("reduced_over_batch",),
+    "iwae_batch_inside_log": ("reduced_over_batch",),
+    # a mean over everything is also one number where (B,) is due
+    "kl_mean_over_everything": ("mean_over_everything", "reduced_over_batch"),
+    "kl_mean_over_latent": ("mean_over_last_axis",),
+    "bernoulli_mean_over_pixels": ("mean_over_last_axis",),
+    "kl_divided_by_batch_size": ("divided_by_batch_size",),
+    "kl_wrong_sign": ("sign_flipped",),
+    "eval_elbo_negated": ("sign_flipped",),
+    "kl_missing_half": ("factor_two",),
+    "kl_gradient_cut": ("gradient_cut",),
+    "reparam_gradient_cut": ("gradient_cut",),
+    "bernoulli_unstable_log_sigmoid": ("unstable_at_extremes",),
+    "iwae_no_max_shift": ("unstable_at_extremes",),
+}
+
+
+def _with_generic(expect) -> tuple[str, ...]:
+    names = list(expect)
+    for name in expect:
+        names += [g for g in GENERIC_ALTERNATIVES.get(name, ()) if g not in names]
+    return tuple(names)
+
 
 def _register(exercise, source, wrong, expect, needs):
     def decorate(fn):
         module = fn.__module__.rsplit(".", 1)[-1]
-        _REGISTRY.setdefault(module, []).append(RealCase(fn.__name__, exercise, source, fn, wrong, tuple(expect), needs))
+        case = RealCase(fn.__name__, exercise, source, fn, wrong, _with_generic(expect), needs)
+        _REGISTRY.setdefault(module, []).append(case)
         return fn
 
     return decorate

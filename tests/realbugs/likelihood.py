@@ -93,9 +93,10 @@ def ber_keras_missing_original_dim(logits, x):
 @bug(
     "bernoulli_log_likelihood",
     "keras-team/keras examples/variational_autoencoder.py (after #3383): original_dim * binary_crossentropy(x, x_decoded_mean)",
-    "right values (torch's binary_cross_entropy clamps its logs at -100, exact at these inputs), but data outside "
-    "[0, 1] stop it with torch's RuntimeError instead of the ValueError the exercise asks for",
-    expect=("bernoulli_error_not_valueerror",),
+    "torch's binary_cross_entropy forms the probability and clamps its logs at -100: right at logits of +-100, wrong where "
+    "sigmoid saturates below that (a logit of 50 with x = 0 gives -100, not -50); and data outside [0, 1] stop it with "
+    "torch's RuntimeError instead of the ValueError the exercise asks for",
+    expect=("bernoulli_unstable_log_sigmoid", "bernoulli_error_not_valueerror"),
 )
 def ber_keras_original_dim(logits, x):
     original_dim = x.shape[-1]
@@ -223,11 +224,25 @@ def ber_ok_logsigmoid(logits, x):
     return (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).sum(dim=1)
 
 
-@correct("bernoulli_log_likelihood", "tf.nn.sigmoid_cross_entropy_with_logits' stable formula: max(l, 0) - l*x + log(1 + exp(-|l|))")
-def ber_ok_tf_formula(logits, x):
+@bug(
+    "bernoulli_log_likelihood",
+    "tensorflow docs of tf.nn.sigmoid_cross_entropy_with_logits (max(l, 0) - l * z + log(1 + exp(-|l|))), ported to PyTorch "
+    "as in many repositories; TensorFlow registers its own gradient for this op, a PyTorch port gets autograd's",
+    "right values everywhere, but autograd through clamp and abs gives the gradient 1 - x at a logit of exactly 0, "
+    "where the true one is sigmoid(0) - x = 0.5 - x",
+    # proposed: bernoulli_gradient_wrong (a gradient that differs from the reference's, here only at the kink l = 0)
+    expect=("bernoulli_gradient_wrong", "gradient_wrong"),
+)
+def ber_tf_formula_port(logits, x):
     _check_range(x)
     loss = torch.clamp(logits, min=0) - logits * x + torch.log1p(torch.exp(-logits.abs()))
     return -loss.sum(-1)
+
+
+@correct("bernoulli_log_likelihood", "the same stable formula with softplus for the last two terms: x * l - softplus(l)")
+def ber_ok_softplus(logits, x):
+    _check_range(x)
+    return (x * logits - F.softplus(logits)).sum(-1)
 
 
 @correct("bernoulli_log_likelihood", "x * l - logaddexp(0, l), computed in float64 and cast back")

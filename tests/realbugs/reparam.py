@@ -85,8 +85,8 @@ def rep_torch_normal_always(mu, logvar, eps=None):
     "reparameterize",
     "shekkizh/TensorflowProjects#1 (ReLU on mu and log_var); alexlee-gk/video_prediction#3 (ReLU output used as log-variance)",
     "a ReLU on the log-variance: every sigma below 1 becomes 1",
-    # proposed: reparam_logvar_squashed (an activation applied to the log-variance)
-    expect=("reparam_logvar_squashed",),
+    # proposed: reparam_logvar_squashed (an activation applied to the log-variance); a ReLU clamps it
+    expect=("reparam_logvar_squashed", "reparam_logvar_clamped"),
 )
 def rep_relu_on_logvar(mu, logvar, eps=None):
     std = torch.exp(0.5 * F.relu(logvar))
