@@ -274,8 +274,8 @@ def kl_draw_minus_half_once(mu, logvar):
     "pyg-team/pytorch_geometric#1368 (VGAE kl_loss in terms of logstd) and fastforwardlabs/vae-tf#3 "
     "(1 + 2 * log_sigma - mu**2 - exp(2 * log_sigma)), called with the exercise's log-variance",
     "logvar treated as log sigma: sigma^2 = exp(2 logvar) and log sigma^2 = 2 logvar",
-    # the same as the variance squared everywhere: sigma^4 for sigma^2 and 2 logvar for log sigma^2
-    expect=("kl_variance_squared", "kl_logvar_as_log_sigma"),
+    # the same as the variance squared everywhere: sigma^4 for sigma^2 and 2 logvar for log sigma^2 (the sigma / sigma^2 family)
+    expect=("kl_sigma_instead_of_variance", "kl_variance_squared", "kl_logvar_as_log_sigma"),
 )
 def kl_pyg_logstd_formula(mu, logstd):
     return -0.5 * torch.sum(1 + 2 * logstd - mu**2 - logstd.exp() ** 2, dim=1)
@@ -391,7 +391,7 @@ def kl_cvae_scalar(mu, logvar):
     "zfjsail/gae-pytorch#3 (optimizer.py): -0.5 / n_nodes * torch.mean(torch.sum(1 + 2 * logvar - mu.pow(2) - logvar.exp().pow(2), 1)), "
     "with n_nodes the batch size and the exercise's log-variance passed in",
     "logvar used as log sigma, the batch averaged away, and an extra 1/B",
-    expect=("kl_batch_mean", "kl_variance_squared", "kl_logvar_as_log_sigma"),
+    expect=("kl_batch_mean", "kl_sigma_instead_of_variance", "kl_variance_squared", "kl_logvar_as_log_sigma"),
 )
 def kl_gae_pytorch(mu, logvar):
     n_nodes = mu.shape[0]

@@ -93,10 +93,11 @@ def main(argv: list[str]) -> int:
         f"{total['accepted']}/{total['correct']} correct answers accepted."
     )
     if "--gaps" in argv:
-        print("\nGAPS = {")
+        print("\nGAPS: dict[str, str] = {" + ("" if misses else "}"))
         for case_id, what in misses:
             print(f"    {case_id!r}: {what!r},")
-        print("}")
+        if misses:
+            print("}")
     return 0
 
 
