@@ -342,3 +342,17 @@ def test_merge_applies_the_shards_roster_overrides_and_late_policy_untold(s4, tm
     rows = {r["student"]: r for r in read_csv(tmp_path / "merged" / "grades.csv")}
     assert (rows["bob"]["total"], rows["bob"]["late_penalty"], rows["bob"]["final"]) == ("4", "1.4", "2.6")
     assert rows["cid"]["status"] == "missing" and rows["bob"]["overrides"].startswith("reductions_choice")
+
+
+def test_assign_keeps_a_late_policy_in_the_manifest_and_tells_students(tmp_path):
+    assert cli_main(["assign", "s4", "--out", str(tmp_path / "hw"), "--deadline", "2030-03-01T23:59+00:00",
+                     "--grace", "15m", "--late-penalty", "10%/day", "--late-cap", "50%"]) == 0
+    manifest = json.loads((tmp_path / "hw" / "manifest.json").read_text())
+    assert manifest["late_policy"] == {"deadline": "2030-03-01T23:59+00:00", "grace": "15m", "penalty": "10%/day",
+                                       "cap": "50%"}
+    policy = class_policy(manifest).late
+    assert policy.deadline == datetime(2030, 3, 1, 23, 59, tzinfo=UTC) and (policy.rate, policy.cap) == (10.0, 50.0)
+    readme = (tmp_path / "hw" / "README.md").read_text()
+    assert "Due 2030-03-01T23:59:00+00:00 (with 0:15:00 of grace); each started day after that costs 10% of the points" in readme
+    assert cli_main(["assign", "s4", "--out", str(tmp_path / "bad"), "--late-penalty", "lots"]) == 2
+    assert not (tmp_path / "bad").exists()

@@ -15,6 +15,21 @@ from .manifest import MANIFEST_NAME, build_manifest, course_root, session_entry
 README_NAME = "README.md"
 
 
+def _late_lines(manifest: dict) -> list[str]:
+    """The README's deadline section, from the manifest's late policy (never the per-student extensions)."""
+    from .late import late_policy
+
+    if not manifest.get("late_policy"):
+        return []
+    policy = late_policy({"late_policy": {k: v for k, v in manifest["late_policy"].items() if k != "extensions"}})
+    if policy.deadline is None:
+        return []
+    rule = (f"each started {policy.period} after that costs {policy.rate:g}% of the points, at most {policy.cap:g}%"
+            if policy.rate else "late work is marked late")
+    grace = f" (with {policy.grace} of grace)" if policy.grace else ""
+    return ["## Deadline", "", f"Due {policy.deadline.isoformat()}{grace}; {rule}.", ""]
+
+
 def _student_readme(manifest: dict, cell_timeout: float | None) -> str:
     threshold = f"{manifest['mastery_threshold']:.0%}"
     lines = [
@@ -39,6 +54,7 @@ def _student_readme(manifest: dict, cell_timeout: float | None) -> str:
         "3. The mastery gate at the end of each notebook sums your points: you master a session with at least",
         f"   {threshold} of them.",
         "",
+        *_late_lines(manifest),
         "## How to submit",
         "",
         "- Hand in the notebook file(s) under the same name(s), e.g. a folder named with your student id that",
@@ -56,7 +72,7 @@ def _student_readme(manifest: dict, cell_timeout: float | None) -> str:
 
 
 def assign(sessions: list[str], out: str | Path, *, root: str | Path | None = None,
-           cell_timeout: float | None = None) -> dict:
+           cell_timeout: float | None = None, late_policy: dict | None = None) -> dict:
     """Write the student editions of ``sessions`` to ``out`` with ``README.md`` and ``manifest.json``.
 
     Args:
@@ -65,6 +81,8 @@ def assign(sessions: list[str], out: str | Path, *, root: str | Path | None = No
         root: the course repository holding ``exercises/source`` (default: the one ``vaecourse``
             is installed from).
         cell_timeout: the per-cell limit you will grade with, stated in the README (optional).
+        late_policy: ``{"deadline", "grace", "penalty", "cap"}`` as :mod:`~vaecourse.instructor.late`
+            reads them, kept in the manifest and stated in the README (optional).
 
     Returns:
         The manifest (also written to ``out/manifest.json``).
@@ -81,6 +99,10 @@ def assign(sessions: list[str], out: str | Path, *, root: str | Path | None = No
     unknown = [s for s in sessions if s not in SESSIONS]
     if unknown:
         raise ValueError(f"sessions must be among {', '.join(SESSIONS)}; got {', '.join(unknown)}")
+    if late_policy:
+        from .late import late_policy as parse_policy
+
+        parse_policy({"late_policy": late_policy})  # refuses a bad policy before anything is written
     root = Path(root) if root is not None else course_root()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -94,6 +116,8 @@ def assign(sessions: list[str], out: str | Path, *, root: str | Path | None = No
         (out / entry["notebook"]).write_text(text, encoding="utf-8")
         entries.append(entry)
     manifest = build_manifest(entries)
+    if late_policy:
+        manifest["late_policy"] = {k: v for k, v in late_policy.items() if v is not None}
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     (out / README_NAME).write_text(_student_readme(manifest, cell_timeout), encoding="utf-8")
     return manifest

@@ -12,7 +12,9 @@ def _assign(args) -> int:
     from .assign import assign
 
     try:
-        manifest = assign(args.sessions, args.out, root=args.root, cell_timeout=args.cell_timeout)
+        late = {"deadline": args.deadline, "grace": args.grace, "penalty": args.late_penalty, "cap": args.late_cap}
+        manifest = assign(args.sessions, args.out, root=args.root, cell_timeout=args.cell_timeout,
+                          late_policy={k: v for k, v in late.items() if v is not None} or None)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -93,6 +95,10 @@ def add_parser(subparsers) -> None:
     assign.add_argument("--out", required=True, help="the assignment folder to write")
     assign.add_argument("--root", default=None, help="the course repository (default: where vaecourse is installed from)")
     assign.add_argument("--cell-timeout", type=float, default=None, help="state this per-cell limit in the README")
+    assign.add_argument("--deadline", default=None, help="ISO 8601 time, kept in the manifest's late policy and the README")
+    assign.add_argument("--grace", default=None, help="late policy: grace period (e.g. 15m)")
+    assign.add_argument("--late-penalty", default=None, help="late policy: e.g. 10%%/day or 2%%/hour")
+    assign.add_argument("--late-cap", default=None, help="late policy: the most lost, e.g. 50%%")
     assign.set_defaults(func=_assign)
 
     grade = subparsers.add_parser("grade", help="grade a class of submissions (or --merge shards' results)")
