@@ -1,4 +1,4 @@
-"""Tests of vaecourse.models.ddpm: the schedule, the closed-form forward process (by Monte Carlo), training and sampling."""
+"""Tests of vaecourse.models.ddpm and vaecourse.training.diffusion: the schedule, the closed-form forward process (by Monte Carlo), training and sampling."""
 
 import math
 
@@ -13,8 +13,8 @@ from vaecourse.models.ddpm import (
     q_posterior,
     q_sample,
     sample_ddpm,
-    train_ddpm,
 )
+from vaecourse.training.diffusion import train_ddpm
 from vaecourse.data.toy2d import two_moons
 
 torch.set_num_threads(1)

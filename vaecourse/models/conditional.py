@@ -85,11 +85,8 @@ class ConditionalVAE(VAE):
         self._check_y(y)
         return self.decoder(torch.cat([z, self._one_hot(y, z.shape[:-1])], dim=-1))  # (..., data_dim)
 
-    @property
-    def standard_prior(self) -> bool:
-        return not self.config.learned_prior
-
     def prior(self, y=None):
+        """The learned prior's mean and log-variance for labels ``y``, ``(B, D)`` each, or ``None`` without one."""
         self._check_y(y)
         if not self.config.learned_prior:
             return None

@@ -5,7 +5,8 @@ r"""A tiny DDPM for 2-D data: noise schedule, closed-form forward process, epsil
     \bar\alpha_t = \prod_{s=1}^t (1-\beta_s), \qquad
     \mathcal L_{\text{simple}} = \mathbb E_{t, x_0, \varepsilon}\,\|\varepsilon - \varepsilon_\theta(x_t, t)\|^2
 
-(Ho et al., 2020). Steps are numbered :math:`t = 1..T`; tensors index them as ``t - 1``.
+(Ho et al., 2020). Steps are numbered :math:`t = 1..T`; tensors index them as ``t - 1``. Training
+(:func:`~vaecourse.training.diffusion.train_ddpm`) lives with the other training loops in :mod:`vaecourse.training`.
 """
 
 from __future__ import annotations
@@ -130,37 +131,6 @@ def ddpm_loss(model: nn.Module, x0: torch.Tensor, schedule: NoiseSchedule, *, t:
         eps = torch.randn(x0.shape, generator=generator, device=x0.device)  # (B, 2)
     xt = q_sample(x0, t, schedule, eps)  # (B, 2)
     return (eps - model(xt, t)).pow(2).sum(dim=-1)  # (B,)
-
-
-def train_ddpm(model: nn.Module, data: torch.Tensor, schedule: NoiseSchedule, *, steps: int = 5000,
-               batch_size: int = 256, lr: float = 2e-3, seed: int = 0, progress: bool = False) -> list[float]:
-    """Fit ``model`` to ``data`` ``(N, 2)`` with Adam on :func:`ddpm_loss`; returns the loss of every step.
-
-    Seeded through its own generator (the global RNG is untouched); the learning rate decays to 0 on a
-    cosine, which sharpens the samples at the end. A few thousand steps take seconds on a CPU.
-    """
-    require_tensor("data", data, min_dim=2)
-    require_positive_int("steps", steps)
-    device = next(model.parameters()).device
-    data = data.to(device)
-    generator = torch.Generator(device=device).manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
-    iterator = range(steps)
-    if progress:
-        from tqdm.auto import tqdm
-        iterator = tqdm(iterator, mininterval=0.5)
-    losses = []
-    model.train()
-    for _ in iterator:
-        index = torch.randint(data.shape[0], (batch_size,), generator=generator, device=device)  # (B,)
-        loss = ddpm_loss(model, data[index], schedule, generator=generator).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        losses.append(loss.detach())
-    return torch.stack(losses).tolist()
 
 
 @torch.no_grad()

@@ -1,11 +1,13 @@
 """Training and measuring a model: the ``fit`` loop, its History, checkpoints, tuned recipes, the diagnostics of a trained VAE and the ``train`` command; it may import :mod:`vaecourse.core`, :mod:`vaecourse.data` and :mod:`vaecourse.models`.
 
-:mod:`.loop` holds :func:`~.loop.fit`, its :class:`~.loop.TrainConfig` and the KL-weight schedules;
-:mod:`.history` what a run records; :mod:`.checkpoint` exact save and restore; :mod:`.recipes` the
-tuned configurations; :mod:`.diagnostics` the ELBO, importance-sampled log-likelihood, active
-units, KL per dimension and mutual information of a trained model; :mod:`.streamed_nll` the
-k = 5000 test log-likelihood in bounded memory; :mod:`.cli` the
-``python -m vaecourse train`` command.
+:mod:`.loop` holds :func:`~.loop.fit` and its :class:`~.loop.TrainConfig`; the pieces its loop calls are
+:mod:`.batches` (data coercion, checks, batches, dynamic binarization), :mod:`.schedules` (KL weight,
+learning rate, Adam), :mod:`.objectives` (the ELBO, free-bits and IWAE losses, the divergence guard) and
+:mod:`.seeding` (device and random state); :mod:`.history` what a run records; :mod:`.checkpoint` exact
+save and restore; :mod:`.recipes` the tuned configurations; :mod:`.streamed_nll` the one NLL estimator
+(importance sampling in bounded memory, with progress); :mod:`.diagnostics` the ELBO, active units, KL
+per dimension and mutual information of a trained model; :mod:`.diffusion` the DDPM's training;
+:mod:`.cli` the ``python -m vaecourse train`` command.
 """
 
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
