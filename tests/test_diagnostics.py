@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from vaecourse import LinearGaussianModel
+from vaecourse import LinearGaussianModel, importance_log_weights
 from vaecourse.training.diagnostics import (
     active_units,
     encode_data,
@@ -108,6 +108,11 @@ def test_learned_prior_enters_the_importance_weights():
                  + Normal(mu_p, (0.5 * logvar_p).exp()).log_prob(z).sum(-1)
                  - Normal(mu, (0.5 * logvar).exp()).log_prob(z).sum(-1))
     torch.testing.assert_close(estimate, torch.logsumexp(log_w, 0) - math.log(k), atol=1e-4, rtol=1e-5)
+    # the model's own log-weights (VAE.forward) and the estimator's are one computation, with the prior object
+    with torch.no_grad():
+        out = model(x, y, num_samples=k, eps=eps, log_weights=True)
+        weights = importance_log_weights(lambda z: model.log_likelihood(x, z, y), mu, logvar, eps, model.latent_prior(y))
+    torch.testing.assert_close(out.log_weights, weights)
 
 
 def test_active_units_of_collapsed_and_identity_like_encoders():

@@ -5,9 +5,9 @@ import math
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
-from vaecourse.core.bounds import elbo_estimate, elbo_sample, importance_log_weights, iwae_bound
+from vaecourse.core.bounds import elbo_estimate, elbo_sample
 from vaecourse.core.priors import DiagonalGaussianPrior, MixturePrior, StandardNormalPrior
-from vaecourse.models import ConditionalVAE, ConditionalVAEConfig, VAE, VAEConfig
+from vaecourse.models import VAE, VAEConfig
 
 torch.set_num_threads(1)
 F64 = torch.float64
@@ -62,27 +62,6 @@ def test_closed_form_and_monte_carlo_kl_agree_within_their_standard_error():
     per_sample = Independent(Normal(mu, (0.5 * logvar).exp()), 1).log_prob(z) - Independent(Normal(0.0 * mu, 1.0), 1).log_prob(z)
     standard_error = per_sample.std(0) / math.sqrt(20000)
     assert bool(((closed.kl - sampled.kl).abs() < 4 * standard_error).all())
-
-
-def test_importance_weights_use_the_prior_object_so_a_learned_prior_needs_no_correction():
-    config = ConditionalVAEConfig(data_dim=10, latent_dim=2, hidden_dims=(8,), num_classes=3, learned_prior=True)
-    model = ConditionalVAE(config, seed=0)
-    with torch.no_grad():
-        model.prior_table.weight.normal_(generator=torch.Generator().manual_seed(1))
-    x = torch.bernoulli(torch.full((6, 10), 0.5), generator=torch.Generator().manual_seed(2))
-    y = torch.tensor([0, 1, 2, 0, 1, 2])
-    eps = draws(7, 6, 2, seed=3)
-    with torch.no_grad():
-        out = model(x, y, num_samples=7, eps=eps, log_weights=True)
-        mu, logvar = model.encode(x, y)
-        weights = importance_log_weights(lambda z: model.log_likelihood(x, z, y), mu, logvar, eps, model.latent_prior(y))
-    torch.testing.assert_close(out.log_weights, weights)  # the model and the estimator: one computation
-    mu_p, logvar_p = model.prior(y)
-    z = mu + (0.5 * logvar).exp() * eps
-    by_hand = (model.log_likelihood(x, z, y) + Normal(mu_p, (0.5 * logvar_p).exp()).log_prob(z).sum(-1)
-               - Normal(mu, (0.5 * logvar).exp()).log_prob(z).sum(-1)).T.detach()
-    torch.testing.assert_close(weights, by_hand)
-    assert iwae_bound(weights).shape == (6,)
 
 
 def test_the_model_samples_from_its_prior_object():
