@@ -3,4 +3,7 @@
 Regenerate with ``PYTHONPATH=$PWD .venv/bin/python -m tests.realbugs.report --gaps`` after a checker change.
 """
 
-GAPS: dict[str, str] = {}
+GAPS: dict[str, str] = {
+    'rep_unit_softplus_std': 'rejected unnamed (failed)',
+    'ber_ntm_roles_swapped': 'rejected unnamed (failed)',
+}

@@ -128,3 +128,15 @@ def iwae_ok_float64(log_weights):
     lw = log_weights.double()
     k = torch.tensor(float(lw.shape[-1]), dtype=torch.float64)
     return (lw.logsumexp(-1) - k.log()).to(log_weights.dtype)
+
+
+@bug(
+    "iwae_bound",
+    "tensorflow/probability#189 (examples/vae.py#L388: reduce_logsumexp(elbo_local, axis=0) - log(n_samples), samples first), "
+    "copied onto log-weights laid out (B, K)",
+    "the log-sum-exp runs over the batch axis (dim 0), mixing different examples' weights",
+    expect=("iwae_wrong_dim",),
+)
+def iwae_tfp_axis0(log_weights):
+    n_samples = log_weights.shape[0]
+    return torch.logsumexp(log_weights, dim=0) - math.log(n_samples)

@@ -396,3 +396,65 @@ def kl_cvae_scalar(mu, logvar):
 def kl_gae_pytorch(mu, logvar):
     n_nodes = mu.shape[0]
     return -0.5 / n_nodes * torch.mean(torch.sum(1 + 2 * logvar - mu.pow(2) - logvar.exp().pow(2), 1))
+
+
+# --- a later batch, checked against the checker only after it had named the cases above ---------------------
+
+
+@bug(
+    "gaussian_kl",
+    "paruby/FactorVAE#1 (line 137): 0.5 * tf.reduce_mean(tf.reduce_sum(exp(logvar) - logvar + mean**2, axis=1) - z_dim)",
+    "the per-example KL (the -1 per dimension written as - z_dim) averaged over the batch: one number",
+    expect=("kl_batch_mean",),
+)
+def kl_factorvae_reduce_mean(mu, logvar):
+    z_dim = mu.shape[1]
+    return 0.5 * torch.mean(torch.sum(torch.exp(logvar) - logvar + mu**2, dim=1) - z_dim)
+
+
+@bug(
+    "gaussian_kl",
+    "edenton/svg#8 (train_svg_lp.py kl_criterion with the prior N(0, 1)): kld = log(sigma2/sigma1) + (exp(logvar1) + (mu1 - mu2)**2) "
+    "/ (2 * exp(logvar2)) - 1/2; return kld.sum() / batch_size",
+    "summed over the batch and divided by the batch size: the batch mean, one number",
+    expect=("kl_batch_mean",),
+)
+def kl_svg_sum_over_batch_size(mu, logvar):
+    mu2, logvar2 = torch.zeros_like(mu), torch.zeros_like(logvar)
+    sigma1, sigma2 = logvar.mul(0.5).exp(), logvar2.mul(0.5).exp()
+    kld = torch.log(sigma2 / sigma1) + (torch.exp(logvar) + (mu - mu2) ** 2) / (2 * torch.exp(logvar2)) - 1 / 2
+    return kld.sum() / mu.shape[0]
+
+
+@bug(
+    "gaussian_kl",
+    "rstudio/keras3#359 (a proposed change to the R VAE example): -0.5 * k_mean(1 + 2 * z_log_var - k_square(z_mean) - "
+    "k_exp(z_log_var), axis = -1L)",
+    "a mean over latent dimensions, and the log-variance doubled in the log term",
+    expect=("kl_mean_over_latent", "kl_log_variance_doubled"),
+)
+def kl_keras3_proposed_fix(mu, logvar):
+    return -0.5 * torch.mean(1 + 2 * logvar - torch.square(mu) - torch.exp(logvar), dim=-1)
+
+
+@correct("gaussian_kl", "paruby/FactorVAE#1 per example: 0.5 * (sum(exp(logvar) - logvar + mean**2, axis=1) - z_dim)")
+def kl_ok_factorvae_per_example(mu, logvar):
+    return 0.5 * (torch.sum(torch.exp(logvar) - logvar + mu**2, dim=1) - mu.shape[1])
+
+
+@correct("gaussian_kl", "aymericdamien/TensorFlow-Examples#316: kl = 1 + z_std - square(z_mean) - exp(z_std); -0.5 * reduce_sum(kl, 1)")
+def kl_ok_tensorflow_examples(mu, logvar):
+    z_std = logvar  # the example's name for the log-variance
+    kl_div_loss = 1 + z_std - torch.square(mu) - torch.exp(z_std)
+    return -0.5 * torch.sum(kl_div_loss, 1)
+
+
+@bug(
+    "gaussian_kl",
+    "pyg-team/pytorch_geometric#1368 (torch_geometric/nn/models/autoencoder.py VGAE.kl_loss before the PR): "
+    "-0.5 * torch.mean(torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1))",
+    "the batch mean taken inside the KL: one number instead of one KL per example",
+    expect=("kl_batch_mean",),
+)
+def kl_pyg_vgae_batch_mean(mu, logvar):
+    return -0.5 * torch.mean(torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1))

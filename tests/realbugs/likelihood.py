@@ -202,6 +202,27 @@ def ber_keras_deconv_flatten(logits, x):
     return -pixels * F.binary_cross_entropy(x_decoded_mean.flatten(), x.flatten())
 
 
+@bug(
+    "bernoulli_log_likelihood",
+    "carpedm20/NTM-tensorflow#17 (ops.py binary_cross_entropy_with_logits): -(logits * log(targets + eps) + (1 - logits) * "
+    "log(1 - targets + eps)), the roles of the two arguments swapped",
+    "the logits used as the targets' weights and the data inside the logs: arguments swapped, logits taken as probabilities",
+    expect=("bernoulli_arguments_swapped", "bernoulli_logits_as_probabilities"),
+)
+def ber_ntm_roles_swapped(logits, x):
+    eps = 1e-12
+    return (logits * torch.log(x + eps) + (1.0 - logits) * torch.log(1.0 - x + eps)).sum(-1)
+
+
+@correct(
+    "bernoulli_log_likelihood",
+    "hwalsuklee/tensorflow-mnist-VAE#4 (the fix suggested there: sigmoid_cross_entropy_with_logits), as torch's BCEWithLogitsLoss module",
+)
+def ber_ok_module(logits, x):
+    _check_range(x)
+    return -torch.nn.BCEWithLogitsLoss(reduction="none")(logits, x).sum(dim=-1)
+
+
 # --- correct answers --------------------------------------------------------------------------------
 
 

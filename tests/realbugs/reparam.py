@@ -214,3 +214,16 @@ def rep_sigma_detached(mu, logvar, eps=None):
     if eps is None:
         eps = torch.randn_like(mu)
     return mu + sigma * eps
+
+
+@bug(
+    "reparameterize",
+    "mingyuliutw/UNIT#37 (common_net.py GaussianVAE2D.sample): sd = self.softplus(self.en_sigma(x)); mu + sd.mul(noise)",
+    "softplus of the encoder's output taken as the standard deviation, where the exercise passes a log-variance (sigma = exp(logvar / 2))",
+    # proposed: reparam_logvar_squashed family (an activation where exp(logvar / 2) belongs)
+    expect=("reparam_logvar_squashed", "reparam_softplus_as_std"),
+)
+def rep_unit_softplus_std(mu, logvar, eps=None):
+    sd = F.softplus(logvar)
+    noise = torch.randn(mu.shape, dtype=mu.dtype) if eps is None else eps
+    return mu + sd.mul(noise)
