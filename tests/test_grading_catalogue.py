@@ -27,6 +27,8 @@ def _correct_answer(exercise):
         return _as_learner_code(exercise.reference)
     if exercise.kind == "value":
         return exercise.expected()
+    if exercise.kind == "model":
+        return exercise.reference()
     return ", ".join(sorted(exercise.correct))
 
 

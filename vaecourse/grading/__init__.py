@@ -1,4 +1,4 @@
-"""Graded exercises: ``check(exercise_id, answer)`` with mistake-naming feedback, hints and mastery gates; it may import only :mod:`vaecourse.core`.
+"""Graded exercises: ``check(exercise_id, answer)`` with mistake-naming feedback, hints and mastery gates; it may import only :mod:`vaecourse.core` and :mod:`vaecourse.data`.
 
 In a notebook::
 
@@ -13,7 +13,9 @@ Instructor tools build on :func:`grade` (no printing), :func:`make_student_editi
 The modules: :mod:`.exercise` (what an exercise and a mistake are), the :mod:`.bank` (one module per
 session listing its ``EXERCISES``), :mod:`.registry` (the only importer of the bank, loading it on
 first use), :mod:`.checker` (probe, compare, name the mistake), :mod:`.gate`, :mod:`.progress` and
-:mod:`.practice_log` (what a learner has done), :mod:`.editions` (student notebooks).
+:mod:`.practice_log` (what a learner has done), :mod:`.editions` (student notebooks); the capstone's
+whole-model exercises add :mod:`.model_exercise` (graded in parts), :mod:`.vae_probe` (what runs in
+the sandbox) and :mod:`.vae_judge` (what the grader compares).
 """
 
 from .checker import check, clear_results, grade, hint, latest_results

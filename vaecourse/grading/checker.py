@@ -26,6 +26,7 @@ from .diagnose import Diagnosis, diagnose
 from .exercise import Exercise, FunctionExercise, ValueExercise
 from .observe import Case, as_floats, encode, observe, observe_value
 from .practice_log import clear_practice
+from .model_exercise import grade_model
 from .registry import get_exercise
 from .sandbox import DEFAULT_TIMEOUT_S, OUTPUT_LIMIT_CHARS, SandboxOutcome, run_sandboxed
 
@@ -249,6 +250,8 @@ def grade(exercise: Exercise, answer, *, seed: int | None = None, timeout: float
         return grade_function(exercise, answer, seed, timeout)
     if exercise.kind == "value":
         return grade_value(exercise, answer, timeout)
+    if exercise.kind == "model":  # a whole model, graded in parts (model_exercise.py)
+        return grade_model(exercise, answer, seed, timeout)
     return grade_choice(exercise, answer, timeout)
 
 

@@ -12,7 +12,7 @@ Outputs and execution counts are cleared, cells left empty are dropped, and the 
 records ``vaecourse.edition = "student"``. The result is byte-for-byte reproducible, so a test can
 assert that the committed student editions equal what this module generates.
 
-Regenerate all seven: ``python -m vaecourse.grading.editions`` (``--check`` only reports drift).
+Regenerate them all: ``python -m vaecourse.grading.editions`` (``--check`` only reports drift).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def make_student_edition(src: str | Path, dst: str | Path) -> Path:
 
 
 def edition_pairs(root: str | Path = ".") -> list[tuple[Path, Path]]:
-    """``(instructor source, student edition)`` paths of the seven sessions under ``root``."""
+    """``(instructor source, student edition)`` paths of the sessions under ``root``."""
     root = Path(root)
     return [(root / s.source_notebook, root / s.notebook) for s in SESSIONS.values()]
 

@@ -138,7 +138,7 @@ def session_status(entry: dict | None) -> str:
 
 
 def format_progress(progress: dict) -> str:
-    """A table of the seven sessions with their status, latest score and what to review."""
+    """A table of the sessions with their status, latest score and what to review."""
     lines = ["Your progress through the VAE course", ""]
     for key, session in SESSIONS.items():
         entry = progress["sessions"].get(key)

@@ -18,7 +18,7 @@ from .sections import SESSIONS
 def _catalogue() -> dict[str, Exercise]:
     # In session order and, within a session, in notebook order: all_exercises returns this order.
     from .bank import s1_bayes, s2_elbo, s3_estimators, s3_reparameterization, s4_gaussian_kl, s4_likelihoods
-    from .bank import s5_evaluation, s5_practice, s6_collapse, s7_diffusion
+    from .bank import s5_evaluation, s5_practice, s6_collapse, s7_diffusion, s8_capstone
 
     bank = (
         s1_bayes,
@@ -31,6 +31,7 @@ def _catalogue() -> dict[str, Exercise]:
         s5_evaluation,
         s6_collapse,
         s7_diffusion,
+        s8_capstone,
     )
     exercises: dict[str, Exercise] = {}
     for module in bank:

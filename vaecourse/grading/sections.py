@@ -44,8 +44,15 @@ SESSIONS: dict[str, Session] = {
         Session(
             "s7", 7, "The bridge to diffusion", "book/s7_diffusion/diffusion_bridge", "exercises/s7_diffusion.ipynb"
         ),
+        Session(
+            "s8", 8, "Capstone: build and train your own VAE", "book/s4_gaussian_kl/vae_from_scratch",
+            "exercises/s8_capstone.ipynb",
+        ),
     )
 }
+
+CAPSTONE = "s8"
+"""The capstone session: graded like the others, with no practice variants of its own."""
 
 # Every section label the feedback may cite, with the topic it covers (labels are fixed by the course).
 SECTION_TOPICS: dict[str, str] = {
@@ -67,6 +74,7 @@ SECTION_TOPICS: dict[str, str] = {
     "s4-reductions": "reductions: sum over dimensions, one value per example",
     "s4-likelihoods": "likelihoods from logits and squared error",
     "s4-first-vae": "the first complete VAE",
+    "s4-vae-from-scratch": "a VAE written out in plain PyTorch",
     "s5-generation": "generation",
     "s5-interpolation": "latent interpolation",
     "s5-evaluation": "evaluation: importance-sampled log-likelihood and the reported ELBO",
@@ -92,6 +100,7 @@ SECTION_PAGES: dict[str, str] = {
     "s5-evaluation": "book/s5_practice/iwae",
     "s5-iwae": "book/s5_practice/iwae",
     "s6-beta-vae": "book/s6_collapse/beta_vae",
+    "s4-vae-from-scratch": "book/s4_gaussian_kl/vae_from_scratch",
 }
 
 

@@ -146,6 +146,13 @@ def _clients(policy_path: Path, workdir: Path):
     return manager, LimitedClient
 
 
+def _longer_checks(answers: dict[str, str], limits: Limits) -> float:
+    """Extra seconds for the exercises whose check needs more than ``check_timeout`` (the capstone trains a model)."""
+    from ..grading.registry import get_exercise
+
+    return sum(max(0.0, getattr(get_exercise(i), "seconds", 0.0) - limits.check_timeout) for i in answers)
+
+
 def _run_extra_cell(client, nb, source: str):
     """Run a cell of the grader's after the notebook's own (appended, so no student cell is overwritten)."""
     from nbformat.v4 import new_code_cell
@@ -249,7 +256,7 @@ def execute_notebook(nb, answers: dict[str, str], workdir: Path, private: Path, 
             finally:
                 watchdog.cancel()
             if not killed.is_set():
-                budget = limits.collection_budget(len(answers))
+                budget = limits.collection_budget(len(answers)) + _longer_checks(answers, limits)
                 source = collection_cell(answers, seed=seed, timeout=limits.check_timeout, path=str(answers_path))
                 client.timeout_func = lambda cell: int(budget)
                 watchdog = threading.Timer(budget + 5.0, kill_kernel)
