@@ -90,7 +90,7 @@ def test_progress_command_shows_status_and_what_to_review(capsys):
     out = capsys.readouterr().out
     assert re.search(r"Session 1 .*mastered", out) and re.search(r"Session 4 .*in progress", out)
     assert "s4-closed-form-kl" in out and "Session 2 " in out and "not started" in out
-    assert "1 of 7 sessions mastered" in out
+    assert "1 of 8 sessions mastered" in out  # seven sessions and the capstone
     assert main(["progress", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sessions"]["s1"]["mastered"] is True
     assert main(["progress", "--reset"]) == 0 and not progress_path().exists()
@@ -100,4 +100,4 @@ def test_progress_command_runs_as_a_module(private_data_dir):
     env = {**os.environ, "VAECOURSE_DATA_DIR": str(private_data_dir)}
     done = subprocess.run([sys.executable, "-m", "vaecourse", "progress"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    assert "0 of 7 sessions mastered" in done.stdout
+    assert "0 of 8 sessions mastered" in done.stdout
