@@ -252,6 +252,6 @@ BUGGY = {  # name: (answer, the mistake the checker must name, the parts that mu
     "kl_sign_flipped": (kl_sign_flipped, "kl_wrong_sign", {"loss", "training"}),
     "no_zero_grad": (no_zero_grad, "capstone_no_learning", {"training"}),
     "no_step": (no_step, "capstone_no_learning", {"training"}),
-    "learning_rate_too_high": (learning_rate_too_high, "training_diverged", {"training"}),
-    "sigmoid_decoder": (sigmoid_decoder, "bernoulli_logits_as_probabilities", {"loss", "samples"}),
+    "learning_rate_too_high": (learning_rate_too_high, "training_diverged", {"training", "samples"}),
+    "sigmoid_decoder": (sigmoid_decoder, "bernoulli_logits_as_probabilities", {"loss", "training", "samples"}),
 }

@@ -15,7 +15,7 @@ session listing its ``EXERCISES``), :mod:`.registry` (the only importer of the b
 first use), :mod:`.checker` (probe, compare, name the mistake), :mod:`.gate`, :mod:`.progress` and
 :mod:`.practice_log` (what a learner has done), :mod:`.editions` (student notebooks); the capstone's
 whole-model exercises add :mod:`.model_exercise` (graded in parts), :mod:`.vae_probe` (what runs in
-the sandbox) and :mod:`.vae_judge` (what the grader compares).
+the sandbox), :mod:`.vae_judge` and :mod:`.training_judge` (what the grader compares).
 """
 
 from .checker import check, clear_results, grade, hint, latest_results

@@ -1,4 +1,4 @@
-"""Judge the plain-data record of a learner's VAE (from :mod:`.vae_probe`) part by part, with the course's own ELBO.
+"""Judge the shapes, the loss and the gradients of a learner's VAE from the plain-data record of :mod:`.vae_probe`, with the course's own ELBO.
 
 Runs in the grader, never beside the learner's code. Each input the probe used is drawn again here
 from the same seed; the reference negative ELBO of the learner's *own* networks is computed from the
@@ -20,17 +20,17 @@ import torch
 from ..core.bounds import ElboTerms
 from ..core.kl import gaussian_kl
 from ..core.likelihoods import bernoulli_log_likelihood
-from .vae_probe import SHAPE_SIZES, TRAIN_BUDGET_S, TRAIN_LATENT, finite, tensors
+from .vae_probe import SHAPE_SIZES, finite, tensors
 
 LOSS_RTOL = 1e-4
 FIT_RTOL = 2e-3  # a fitted explanation must reproduce every loss value this closely
 
 
-def _t(values) -> torch.Tensor:
+def float64(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float64)
 
 
-def _message(raised: dict) -> str:
+def error_text(raised: dict) -> str:
     at = f" ({raised['error_line']})" if raised.get("error_line") else ""
     return f"{raised['error_type']}{at}: {raised['error_message']}"
 
@@ -42,7 +42,7 @@ def judge_shapes(records, points: float):
         b, d, l = r["size"]
         where = f"B={b}, D={d}, L={l}"
         if "raised" in r:
-            return 0.0, f"at {where} your code raised {_message(r['raised'])}", "capstone_shape_error"
+            return 0.0, f"at {where} your code raised {error_text(r['raised'])}", "capstone_shape_error"
         expected = {"mu": [b, l], "logvar": [b, l], "logits": [b, d]}
         wrong += [f"{k} has shape {r[k]} instead of {v} at {where}" for k, v in expected.items() if r[k] != v]
     if wrong:
@@ -54,7 +54,7 @@ def judge_shapes(records, points: float):
 def _terms(record) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     b, d, l = record["size"]
     x = tensors(record["case"], (b, d), "x").double()
-    return x, _t(record["mu"]), _t(record["logvar"]), _t(record["logits"])
+    return x, float64(record["mu"]), float64(record["logvar"]), float64(record["logits"])
 
 
 def _recon_variants():
@@ -120,7 +120,9 @@ def _fit(groups, rec_fn, kl_fn):
                 return None
             rows.append([float(rec.mean()), float(kl.mean())])
             ys.append(float(r["loss"]))
-        a_matrix, y = _t(rows), _t(ys)
+        a_matrix, y = float64(rows), float64(ys)
+        if not torch.isfinite(a_matrix).all():  # the variant is undefined here (the log of a negative number)
+            return None
         solution = torch.linalg.lstsq(a_matrix, y.unsqueeze(-1)).solution.squeeze(-1)
         if not torch.isfinite(solution).all() or not torch.allclose(a_matrix @ solution, y, rtol=FIT_RTOL, atol=1e-6):
             return None
@@ -171,7 +173,7 @@ def judge_loss(records, points: float, kl_mistakes=()):
     """Part 2: the loss equals the batch mean of the reference negative ELBO of the learner's own networks."""
     raised = next((r for r in records if "raised" in r), None)
     if raised:
-        return 0.0, f"at B, D, L = {raised['size']} your code raised {_message(raised['raised'])}", "capstone_loss_error"
+        return 0.0, f"at B, D, L = {raised['size']} your code raised {error_text(raised['raised'])}", "capstone_loss_error"
     if any(r["loss_shape"] != [] for r in records):
         r = next(r for r in records if r["loss_shape"] != [])
         return 0.0, (f"your loss returned shape {r['loss_shape']}; return one number, the batch mean of the "
@@ -217,7 +219,7 @@ def judge_loss(records, points: float, kl_mistakes=()):
 def judge_gradients(record, points: float):
     """Part 3: a gradient reaches every decoder parameter, and every encoder parameter through the sample z."""
     if "raised" in record:
-        return 0.0, f"computing the gradient raised {_message(record['raised'])}", "capstone_loss_error"
+        return 0.0, f"computing the gradient raised {error_text(record['raised'])}", "capstone_loss_error"
     if not record["connected"]:
         return 0.0, ("your loss carries no gradient (computed under torch.no_grad, with .item(), or rebuilt from "
                      "numbers)."), "reparam_gradient_cut"
@@ -230,91 +232,3 @@ def judge_gradients(record, points: float):
         return 0.0, (f"the encoder's {', '.join(cut)} get a gradient from the KL only, none through the sample z: "
                      "is z detached, or drawn without mu + exp(logvar / 2) * eps?"), "reparam_gradient_cut"
     return points, "a gradient reaches every encoder parameter through the sample, and every decoder parameter.", None
-
-
-def elbo_of(outputs: dict, x: torch.Tensor) -> ElboTerms:
-    """The course's ELBO terms (B,) of returned outputs: Bernoulli log-likelihood of the logits, closed-form KL."""
-    return ElboTerms(bernoulli_log_likelihood(_t(outputs["logits"]), x.double()),
-                     gaussian_kl(_t(outputs["mu"]), _t(outputs["logvar"])))
-
-
-def active_count(mu: torch.Tensor, threshold: float = 1e-2) -> int:
-    """Latent dimensions whose posterior mean varies with x: Var_x(mu_j) > threshold (Burda et al., 2016).
-
-    The same rule as :func:`vaecourse.training.diagnostics.active_units`, which the grading layer cannot import.
-    """
-    return int((mu.var(dim=0, unbiased=False) > threshold).sum())
-
-
-def effective_beta(terms) -> float | None:
-    """beta with g_rec + beta * g_kl closest to 0 over all parameters: -<g_rec, g_kl> / <g_kl, g_kl>."""
-    if not terms or not terms["kl_kl"] > 1e-12:
-        return None
-    return -terms["rec_kl"] / terms["kl_kl"]
-
-
-def judge_training(record, x_test: torch.Tensor, points: float, target_elbo: float, min_active: int):
-    """Part 4: the learner's training function, from a seeded start, reaches the target test ELBO with active units."""
-    if "raised" in record:
-        return 0.0, f"your training function raised {_message(record['raised'])}", "capstone_training_error", {}
-    if record.get("over_budget") or record.get("cpu_seconds", 0.0) > TRAIN_BUDGET_S:
-        return 0.0, f"training took more than its budget of {TRAIN_BUDGET_S:g} s of one CPU core.", "capstone_over_budget", {}
-    losses = record.get("losses") or []
-    bad_step = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
-    if bad_step is not None or not finite([record["test"]["mu"], record["test"]["logvar"], record["test"]["logits"]]):
-        at = f"the loss became NaN or infinite at step {bad_step}" if bad_step is not None else "the trained networks output NaN"
-        return 0.0, f"training diverged: {at}. Lower the learning rate, or check exp(logvar) and the loss.", "training_diverged", {}
-    terms = elbo_of(record["test"], x_test)
-    elbo, kl = float(terms.elbo.mean()), float(terms.kl.mean())
-    units = active_count(_t(record["test"]["mu"]))
-    n0 = len(record["init"]["mu"])
-    before = float(elbo_of(record["init"], x_test[:n0]).elbo.mean())
-    after = float(terms.elbo[:n0].mean())
-    beta = effective_beta(record.get("beta_terms"))
-    facts = {"test_elbo": elbo, "test_kl": kl, "active_units": units, "elbo_at_start": before,
-             "effective_beta": beta, "cpu_seconds": record.get("cpu_seconds")}
-    reached = (f"test ELBO {elbo:.4g} nats (KL {kl:.4g}), {units} of {TRAIN_LATENT} latent dimensions active, "
-               f"in {record.get('cpu_seconds', 0.0):.1f} s")
-    if elbo >= target_elbo and units >= min_active:
-        return points, f"{reached}; the target is {target_elbo:g} nats with at least {min_active} active.", None, facts
-    beta_note = f" The effective beta measured at the trained weights is {beta:.2g}." if beta is not None else ""
-    third = len(losses) // 3
-    falling = third == 0 or sum(losses[-third:]) / third < sum(losses[:third]) / third - 1e-6
-    if not falling:
-        return 0.0, (f"no learning: {reached}, against {before:.4g} at the start, and the loss your function returned "
-                     "did not fall. Does the optimizer step, are the gradients zeroed every step, and are the "
-                     "networks' parameters given to the optimizer?"), "capstone_no_learning", facts
-    if after <= before + 1.0:
-        return 0.0, (f"your training loss fell, but the ELBO did not rise: {reached}, against {before:.2f} at the "
-                     f"start. The loop minimises something other than the negative ELBO.{beta_note}"), \
-            "capstone_wrong_objective", facts
-    if units == 0 or kl < 0.5:
-        return 0.0, (f"posterior collapse: {reached}. The KL is near 0 and the decoder ignores z.{beta_note} Usual "
-                     "causes: a KL weighted too much (a mean over pixels beside a summed KL), or no gradient "
-                     "through the sample (part 3)."), "posterior_collapse", facts
-    if beta is not None and not 0.4 <= beta <= 2.5:
-        return 0.0, (f"the KL is mis-weighted: {reached}; the effective beta measured at the trained weights is "
-                     f"{beta:.2g}, not 1."), "capstone_kl_misweighted", facts
-    return points / 3, (f"it learns, but not enough: {reached}; the target is {target_elbo:g} nats with at least "
-                        f"{min_active} active. Train better within the budget (learning rate, batch size, width)."), \
-        "capstone_undertrained", facts
-
-
-def judge_samples(record, points: float):
-    """Part 5: decoded prior samples are (N, D) images in [0, 1] (logits, not probabilities), and they differ."""
-    if "prior_logits" not in record:
-        return 0.0, "needs a trained decoder (part 4 did not finish).", None
-    logits = _t(record["prior_logits"])
-    n = logits.shape[0]
-    if logits.dim() != 2 or record["single_sample_shape"] != [1, logits.shape[-1]]:
-        return 0.0, f"decoding {n} prior samples gave shape {list(logits.shape)}; expected ({n}, D).", "capstone_wrong_shape"
-    if not torch.isfinite(logits).all():
-        return 0.0, "decoded prior samples contain NaN or inf.", "training_diverged"
-    if bool(((logits >= 0) & (logits <= 1)).all()):
-        return 0.0, ("every decoder output lies in [0, 1]: the decoder returns probabilities, but the loss and the "
-                     "samples read its outputs as logits (drop the final sigmoid)."), "bernoulli_logits_as_probabilities"
-    images = torch.sigmoid(logits)  # (N, D) pixel probabilities
-    spread = float(images.std(dim=0).mean())
-    if spread < 0.02:
-        return 0.0, f"all {n} samples decode to nearly the same image (spread {spread:.3f}): the decoder ignores z.", "posterior_collapse"
-    return points, f"{n} prior samples decode to {n} different images of {logits.shape[-1]} pixels in [0, 1].", None

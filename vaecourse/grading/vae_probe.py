@@ -120,6 +120,7 @@ def probe_loss(answer, seed: int) -> list[dict]:
             record = {"size": [b, d, l], "case": case}
             try:
                 encoder, decoder = build(answer, d, l, case)
+                _spread_posterior(encoder, r)
                 x, eps = tensors(case, (b, d), "x"), tensors(case + 7, (b, l), "eps")
                 with torch.no_grad():
                     mu, logvar, logits = forward(encoder, decoder, x, eps)
@@ -138,6 +139,26 @@ def probe_loss(answer, seed: int) -> list[dict]:
                 record["raised"] = describe_exception(exc)
             records.append(record)
     return records
+
+
+def _spread_posterior(encoder, replica: int) -> None:
+    """Move the encoder's outputs away from the prior by a different affine map per replica.
+
+    Untrained encoders output mu near 0 and logvar near 0, whose KL is tiny beside the reconstruction;
+    the learner's loss and the reference both see the moved outputs, so reconstruction and KL weigh
+    alike in the loss values and a mis-weighted KL shows.
+    """
+    scale, shift = 1.0 + replica, (0.5 * replica, 0.6 * replica - 0.8)
+
+    original = encoder.forward
+
+    def forward(*args, **kwargs):  # an instance attribute: encoder(x) and encoder.forward(x) both reach it
+        out = original(*args, **kwargs)
+        if isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(t, torch.Tensor) for t in out):
+            return out[0] * scale + shift[0], out[1] * scale + shift[1]
+        return out
+
+    encoder.forward = forward
 
 
 def _gradient_norms(parameters) -> list[float | None]:

@@ -23,7 +23,8 @@ import torch
 
 from ..exercise import ChoiceExercise, Mistake
 from ..model_exercise import ModelExercise, PartResult
-from ..vae_judge import judge_gradients, judge_loss, judge_samples, judge_shapes, judge_training
+from ..training_judge import judge_samples, judge_training
+from ..vae_judge import judge_gradients, judge_loss, judge_shapes
 from ..vae_probe import probe_vae
 from . import s4_gaussian_kl
 
