@@ -73,7 +73,7 @@ LOSS_MISTAKES = {
     "capstone_loss_is_elbo": lambda r, k, mu, lv, lg, x: -(r + k).mean(),
     "mismatched_reductions": lambda r, k, mu, lv, lg, x: r.mean() / x.shape[1] + k.sum(),
     "kl_logvar_as_sigma": lambda r, k, mu, lv, lg, x: (r + 0.5 * (mu**2 + lv**2 - torch.log(lv**2) - 1).sum(-1)).mean(),
-    "capstone_sigmoid_twice": lambda r, k, mu, lv, lg, x: (
+    "bernoulli_sigmoid_twice": lambda r, k, mu, lv, lg, x: (
         torch.nn.functional.binary_cross_entropy_with_logits(torch.sigmoid(lg), x, reduction="none").sum(-1) + k).mean(),
     "capstone_squared_error": lambda r, k, mu, lv, lg, x: ((torch.sigmoid(lg) - x).pow(2).sum(-1) + k).mean(),
 }

@@ -78,7 +78,7 @@ def _recon_variants():
     return (
         (None, reference),
         ("bernoulli_logits_as_probabilities", logits_as_probabilities),
-        ("capstone_sigmoid_twice", sigmoid_twice),
+        ("bernoulli_sigmoid_twice", sigmoid_twice),
         ("capstone_squared_error", squared_error),
         ("capstone_squared_error", squared_error_on_logits),
     )
