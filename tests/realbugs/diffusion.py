@@ -145,3 +145,14 @@ def sched_ok_loop(betas):
         running = running * (1 - b)
         out.append(running)
     return torch.stack(out)
+
+
+@correct("alpha_bar_schedule", "hosjiu1702/DDPM ddpm.py: a loop appending alphas[step] * prev_prod, stacked into a tensor")
+def sched_ok_hosjiu_loop(betas):
+    alphas = 1 - betas
+    alphas_bar, prev_prod = [], 1.0
+    for step in range(len(betas)):
+        _alpha_bar = alphas[step] * prev_prod
+        alphas_bar.append(_alpha_bar)
+        prev_prod = _alpha_bar
+    return torch.stack(alphas_bar)

@@ -458,3 +458,15 @@ def kl_ok_tensorflow_examples(mu, logvar):
 )
 def kl_pyg_vgae_batch_mean(mu, logvar):
     return -0.5 * torch.mean(torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1))
+
+
+@bug(
+    "gaussian_kl",
+    "AntixK/PyTorch-VAE#13 (a comment: 'IIRC rsample takes the variance (std^2)'), acted on: Normal(mu, exp(logvar)) as q",
+    "torch.distributions.Normal takes the standard deviation; passing the variance exp(logvar) squares it once more",
+    expect=("kl_sigma_instead_of_variance", "kl_variance_squared"),
+)
+def kl_normal_given_variance(mu, logvar):
+    q = Normal(mu, torch.exp(logvar))
+    p = Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return kl_divergence(q, p).sum(-1)

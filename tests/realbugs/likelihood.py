@@ -223,6 +223,18 @@ def ber_ok_module(logits, x):
     return -torch.nn.BCEWithLogitsLoss(reduction="none")(logits, x).sum(dim=-1)
 
 
+@bug(
+    "bernoulli_log_likelihood",
+    "keras-team/keras#4744 (the Theano backend's binary_crossentropy clips the output to [epsilon, 1 - epsilon], epsilon = 1e-7)",
+    "probabilities clipped at 1e-7: log-probabilities of saturated logits stop near log(1e-7) = -16.1 (and 1 - 1e-7 rounds in float32)",
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def ber_keras_theano_clip(logits, x):
+    epsilon = 1e-7
+    output = torch.clamp(torch.sigmoid(logits), epsilon, 1.0 - epsilon)
+    return torch.sum(x * torch.log(output) + (1.0 - x) * torch.log(1.0 - output), dim=-1)
+
+
 # --- correct answers --------------------------------------------------------------------------------
 
 

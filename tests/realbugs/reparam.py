@@ -227,3 +227,15 @@ def rep_unit_softplus_std(mu, logvar, eps=None):
     sd = F.softplus(logvar)
     noise = torch.randn(mu.shape, dtype=mu.dtype) if eps is None else eps
     return mu + sd.mul(noise)
+
+
+@bug(
+    "reparameterize",
+    "AntixK/PyTorch-VAE#13 (a comment: 'IIRC rsample takes the variance (std^2)'), acted on: Normal(mu, exp(logvar)).rsample()",
+    "the variance passed where Normal takes the standard deviation: the noise is scaled by sigma^2",
+    expect=("reparam_variance_instead_of_std",),
+)
+def rep_normal_given_variance(mu, logvar, eps=None):
+    if eps is None:
+        return Normal(mu, torch.exp(logvar)).rsample()
+    return mu + torch.exp(logvar) * eps
