@@ -64,7 +64,7 @@ def free_bits_kl(kl_per_dim: torch.Tensor, free_bits: float) -> torch.Tensor:
 
     The floor acts on the batch mean, not on each example: a dimension is free while the batch as a
     whole spends less than :math:`\lambda` nats on it. This is the term ``fit`` adds to the loss
-    (``FitConfig.free_bits``); it replaces the batch mean of the KL, so it is one number per batch.
+    (``TrainConfig.free_bits``, through ``training.objectives.free_bits_loss``); it replaces the batch mean of the KL, so it is one number per batch.
 
     Args:
         kl_per_dim: per-example, per-dimension KLs, shape ``(B, D)``.

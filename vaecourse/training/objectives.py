@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from ..core.bounds import iwae_bound
+from ..core.kl import free_bits_kl
 
 Loss = Callable[[object, float], torch.Tensor]
 
@@ -33,9 +34,8 @@ def elbo_loss(out, weight: float) -> torch.Tensor:
 
 
 def free_bits_loss(out, weight: float, free_bits: float) -> torch.Tensor:
-    r"""The weighted ELBO with each latent's batch-mean KL floored at ``free_bits`` nats: :math:`\max(\lambda, \overline{\mathrm{KL}}_j)`."""
-    kl_floored = out.kl_per_dim.mean(dim=0).clamp(min=free_bits)  # (D,)
-    return -out.terms.reconstruction.mean() + weight * kl_floored.sum()
+    r"""The weighted ELBO with each latent's batch-mean KL floored at ``free_bits`` nats (:func:`~vaecourse.core.kl.free_bits_kl`)."""
+    return -out.terms.reconstruction.mean() + weight * free_bits_kl(out.kl_per_dim, free_bits)  # kl_per_dim (B, D)
 
 
 def iwae_loss(out, weight: float = 1.0) -> torch.Tensor:
