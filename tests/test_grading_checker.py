@@ -183,7 +183,7 @@ def test_results_are_recorded_and_appended_to_a_results_file(tmp_path, monkeypat
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [(r["exercise_id"], r["status"], r["mistake"]) for r in rows] == [
         ("gaussian_kl", "passed", None),
-        ("kl_practice", "failed", "practice_used_sigma"),
+        ("kl_practice", "failed", "kl_sigma_instead_of_variance"),  # one entry with gaussian_kl's
     ]
     assert CheckResult.from_dict(rows[1]) == latest_results()["kl_practice"]
     clear_results()

@@ -129,7 +129,7 @@ def _atoms(exercise, cases, reference, variant_records) -> list[tuple[Mistake, d
     return atoms
 
 
-def _compose(student, reference, cases, atoms) -> Diagnosis | None:
+def _compose(student, reference, cases, atoms, variant_records=None) -> Diagnosis | None:
     ordinary = {c.name: c for c in _ordinary(cases)}
     pairs = {}
     for s, r in zip(student, reference):
@@ -159,6 +159,22 @@ def _compose(student, reference, cases, atoms) -> Diagnosis | None:
         decided = fits([maps])
         if decided:
             return Diagnosis(mistake, tuple(decided), exact=len(decided) == len(pairs))
+    generic = [(m, maps) for m, maps in atoms if not m.variants and not m.predicate]
+    for mistake, records in variant_records or ():  # a variant's value times a generic factor (sign, 2, 1/2, 1/D)
+        values = {r["case"]: _tensor(r) for r in records if r["case"] in pairs}
+        for atom, maps in generic:
+            decided = []
+            for name, (ts, tr) in pairs.items():
+                tv = values.get(name)
+                if tv is None or name not in maps or tv.shape != ts.shape:
+                    continue
+                a, b = maps[name]
+                if not _close(ts, a * tv + b, ordinary[name], loose=10.0):
+                    decided = []
+                    break
+                decided.append(name)
+            if decided:
+                return Diagnosis(mistake, tuple(decided), note=f"Your values also show a second mistake: {atom.title}.")
     for mistake, maps in atoms:  # a size-dependent factor times one unknown constant (a weight folded in)
         names = [n for n in pairs if n in maps and abs(maps[n][1]) < 1e-12]
         factors = {round(maps[n][0], 12) for n in names}
@@ -352,7 +368,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         lambda: _robust(student, reference, cases, variant_records),
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
         lambda: _constant(student, cases),
-        lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records)),
+        lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),
         lambda: _shape(exercise, student, reference, cases, variant_records),
         lambda: _unstable(exercise, student, reference, cases),
     ):

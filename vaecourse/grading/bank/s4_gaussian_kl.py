@@ -235,9 +235,11 @@ KL_MISTAKES = (
 # --- the practice value --------------------------------------------------------------------------
 
 
-def _kl_practice(mu=(2.0, 0.0), variance=(0.25, 4.0), half=0.5, minus_one=1.0) -> float:
-    mu_t, var_t = torch.tensor(mu, dtype=torch.float64), torch.tensor(variance, dtype=torch.float64)
-    return float(half * (mu_t.pow(2) + var_t - var_t.log() - minus_one).sum())
+_KL_PRACTICE_INPUTS = (
+    torch.tensor([2.0, 0.0], dtype=torch.float64),
+    torch.tensor([0.25, 4.0], dtype=torch.float64).log(),
+)  # mu = (2, 0), sigma^2 = (0.25, 4)
+_KL_PRACTICE_MISTAKES = ("kl_sigma_instead_of_variance", "kl_missing_half", "kl_missing_minus_one")
 
 
 EXERCISES = (
@@ -263,39 +265,9 @@ EXERCISES = (
         session="s4",
         title="KL for mu = (2, 0), sigma^2 = (0.25, 4)",
         section="s4-closed-form-kl",
-        expected=lambda: _gaussian_kl(
-            torch.tensor([2.0, 0.0], dtype=torch.float64), torch.tensor([0.25, 4.0], dtype=torch.float64).log()
-        ).item(),
-        mistakes=(
-            Mistake(
-                "practice_used_sigma",
-                "standard deviations used where the variances are given",
-                "The problem gives sigma^2 = (0.25, 4) already; your value matches using sigma = (0.5, 2) in their place.",
-                _S4_VAR,
-                variants=(lambda: _kl_practice(variance=(0.5, 2.0)),),
-            ),
-            Mistake(
-                "practice_squared_the_variance",
-                "the variances squared again",
-                "The problem gives sigma^2 = (0.25, 4), so use them as they are; your value matches squaring them once more (0.0625, 16).",
-                _S4_VAR,
-                variants=(lambda: _kl_practice(variance=(0.0625, 16.0)),),
-            ),
-            Mistake(
-                "practice_missing_half",
-                "the factor 1/2 is missing",
-                "Your value is twice the KL: do not forget the 1/2 in front of the sum.",
-                "s4-closed-form-kl",
-                variants=(lambda: _kl_practice(half=1.0),),
-            ),
-            Mistake(
-                "practice_missing_minus_one",
-                "the -1 per dimension is missing",
-                "Each of the two dimensions contributes a -1 inside the bracket.",
-                "s4-closed-form-kl",
-                variants=(lambda: _kl_practice(minus_one=0.0),),
-            ),
-        ),
+        expected=lambda: _gaussian_kl(*_KL_PRACTICE_INPUTS).item(),
+        # The same entries as the function exercise, applied to the problem's numbers (one definition each).
+        mistakes=tuple(m.on(*_KL_PRACTICE_INPUTS) for m in KL_MISTAKES if m.name in _KL_PRACTICE_MISTAKES),
         hints=(
             "KL = 1/2 * sum_j (mu_j^2 + sigma_j^2 - log sigma_j^2 - 1); the problem gives sigma^2, not sigma.",
             "The two log terms are log 0.25 and log 4: notice that they cancel.",

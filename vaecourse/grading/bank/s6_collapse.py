@@ -15,7 +15,8 @@ from . import _draw
 
 
 def _active_units_reference(mu, threshold=0.01):
-    return int((mu.var(dim=0) > threshold).sum())
+    # the population variance, as training.diagnostics.active_units (a test checks they agree)
+    return int((mu.var(dim=0, unbiased=False) > threshold).sum())
 
 
 def _columns_with_variances(g, n: int, variances, means) -> torch.Tensor:
