@@ -146,6 +146,7 @@ REPARAM_MISTAKES = (
             _with_scale(lambda s: torch.exp(0.5 * s.clamp(min=0))),
             _with_scale(lambda s: torch.exp(0.5 * torch.nn.functional.softplus(s))),
             _with_scale(lambda s: torch.exp(0.5 * torch.tanh(s))),
+            _with_scale(torch.nn.functional.softplus),  # mingyuliutw/UNIT#37: softplus of the output as sigma
         ),
     ),
     # keras-team/keras#4211: epsilon = K.random_normal(..., std=epsilon_std) with epsilon_std = 0.01.

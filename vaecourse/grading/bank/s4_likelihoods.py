@@ -166,7 +166,11 @@ BERNOULLI_MISTAKES = (
         "the data and the logits swapped",
         "binary_cross_entropy_with_logits(input, target) takes the logits first and the data second; yours are swapped.",
         _LIK,
-        variants=(lambda l, x: -F.binary_cross_entropy_with_logits(x, l, reduction="none").sum(-1),),
+        variants=(
+            lambda l, x: -F.binary_cross_entropy_with_logits(x, l, reduction="none").sum(-1),
+            # carpedm20/NTM-tensorflow#17: the logits weigh the logs of the data
+            lambda l, x: (l * torch.log(x + 1e-12) + (1 - l) * torch.log(1 - x + 1e-12)).sum(-1),
+        ),
     ),
     Mistake(
         "bernoulli_sign_flipped",
