@@ -5,7 +5,9 @@ A session is mastered when the learner earns at least ``MASTERY_THRESHOLD`` (80%
 level medium or hard while holding at least ``PRACTICE_FLOOR`` (50%) of the points. The gate reads
 the latest result of each exercise checked in this kernel
 (:func:`~vaecourse.grading.checker.latest_results`) and the kernel's practice streak
-(:mod:`~vaecourse.grading.practice_log`); an exercise never checked counts as not attempted.
+(:mod:`~vaecourse.grading.practice_log`); an exercise never checked counts as not attempted, and so does
+a result whose id or points are not the registered exercise's (the checker keeps only results of the
+registered exercise objects, so ``dataclasses.replace(get_exercise(id), reference=f)`` records nothing).
 """
 
 from __future__ import annotations
@@ -15,12 +17,9 @@ from dataclasses import dataclass, field
 from . import result as R
 from .checker import latest_results
 from .practice_log import COUNTING_LEVELS, PRACTICE_FLOOR, PRACTICE_STREAK, practice_streak
-from .progress import record_session
+from .progress import MASTERY_THRESHOLD, record_session
 from .registry import exercises_for_session
 from .sections import SESSIONS, section_reference
-
-MASTERY_THRESHOLD = 0.8
-"""Fraction of a session's points needed to pass its gate (stated in the notebooks and the book)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,18 @@ def _unchecked(exercise) -> R.CheckResult:
     return R.make_result(exercise, R.NOT_ATTEMPTED, "Not checked in this session yet.", review=(exercise.section,))
 
 
+def _registered_row(row, exercise) -> R.CheckResult:
+    """``row`` if it is a result of this registered exercise with its registered points, else "not checked"."""
+    if (
+        not isinstance(row, R.CheckResult)
+        or row.exercise_id != exercise.id
+        or row.max_score != float(exercise.points)
+        or not 0.0 <= row.score <= row.max_score
+    ):
+        return _unchecked(exercise)
+    return row
+
+
 def summarise(
     session: str,
     results: dict[str, R.CheckResult] | None = None,
@@ -96,7 +107,7 @@ def summarise(
     latest = latest_results() if results is None else results
     streak = practice_streak(session) if streak is None else int(streak)
     exercises = exercises_for_session(session)
-    rows = tuple(latest.get(e.id) or _unchecked(e) for e in exercises)
+    rows = tuple(_registered_row(latest.get(e.id), e) for e in exercises)
     score = round(sum(r.score for r in rows), 6)
     max_score = float(sum(e.points for e in exercises))
     review: list[str] = []

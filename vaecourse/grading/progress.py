@@ -16,7 +16,11 @@ it so that they never touch a real learner's progress. Layout (version 1)::
                          "updated": "2025-01-01T12:05:00+00:00"}}}
 
 ``mastered`` stays true once a gate has been passed (``passed_by`` says how: ``"points"`` or
-``"practice"``); the other fields describe the latest attempt. ``practice`` is written after every
+``"practice"``); the other fields describe the latest attempt. A gate's summary is stored only as the
+registry allows: its exercises are the session's registered ones, each score at most the exercise's
+registered points, and ``max_score`` is the session's registered total (whatever object produced it).
+Every change is a read-modify-write under an exclusive lock (``progress.json.lock``, ``fcntl``) ending
+in an atomic rename, so several notebooks, kernels or processes recording at once lose nothing. ``practice`` is written after every
 checked practice variant (:mod:`vaecourse.practice`): the streak of the latest kernel and the best
 streak ever.
 """
@@ -24,13 +28,23 @@ streak ever.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
 import tempfile
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, writes stay atomic
+    fcntl = None
+
+from .practice_log import PRACTICE_FLOOR, PRACTICE_STREAK
 from .sections import SESSIONS, section_reference
+
+MASTERY_THRESHOLD = 0.8
+"""Fraction of a session's points needed to pass its gate (stated in the notebooks and the book)."""
 
 DATA_DIR_ENV = "VAECOURSE_DATA_DIR"
 FILE_NAME = "progress.json"
@@ -85,39 +99,98 @@ def save_progress(progress: dict, path: Path | None = None) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock beside ``path`` (``progress.json.lock``) for one read-modify-write."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def update_progress(change, path: Path | None = None) -> Path:
+    """Apply ``change(progress)`` (it edits the dict in place) under the lock, then save atomically."""
+    path = Path(path) if path is not None else progress_path()
+    with _locked(path):
+        progress = load_progress(path)
+        change(progress)
+        progress["version"] = VERSION
+        return save_progress(progress, path)
+
+
+def registered_summary(session: str, summary: dict) -> dict:
+    """``summary`` as the registry allows it: registered exercises only, each score capped at its points.
+
+    The score, ``max_score`` and ``passed`` are recomputed from those, so an exercise object changed by
+    the learner (``dataclasses.replace(get_exercise(id), points=100)``) cannot inflate progress.
+    """
+    from .registry import exercises_for_session
+
+    given = summary.get("exercises") if isinstance(summary.get("exercises"), dict) else {}
+    exercises, score, max_score = {}, 0.0, 0.0
+    for exercise in exercises_for_session(session):
+        points = float(exercise.points)
+        entry = given.get(exercise.id) if isinstance(given.get(exercise.id), dict) else {}
+        try:
+            earned = min(max(float(entry.get("score", 0.0)), 0.0), points)
+        except (TypeError, ValueError):
+            earned = 0.0
+        earned = earned if earned == earned else 0.0  # NaN counts as nothing
+        exercises[exercise.id] = {**entry, "score": earned, "max_score": points}
+        score, max_score = score + earned, max_score + points
+    fraction = score / max_score if max_score else 0.0
+    by_points = fraction >= MASTERY_THRESHOLD - 1e-9
+    practice = summary.get("practice") if isinstance(summary.get("practice"), dict) else {}
+    streak = practice.get("streak", 0)
+    by_practice = (isinstance(streak, int) and streak >= PRACTICE_STREAK and fraction >= PRACTICE_FLOOR - 1e-9)
+    passed = bool(summary.get("passed")) and (by_points or (summary.get("passed_by") == "practice" and by_practice))
+    return {**summary, "exercises": exercises, "score": round(score, 6), "max_score": max_score,
+            "threshold": MASTERY_THRESHOLD, "passed": passed,
+            "passed_by": ("points" if by_points else summary.get("passed_by")) if passed else None}
+
+
 def record_session(session: str, summary: dict, path: Path | None = None) -> Path:
     """Store one gate's ``summary`` (score, max_score, passed, threshold, exercises, review) for ``session``."""
     if session not in SESSIONS:
         raise ValueError(f"session must be one of {', '.join(SESSIONS)}, got {session!r}")
-    progress = load_progress(path)
-    previous = progress["sessions"].get(session, {})
-    fraction = summary["score"] / summary["max_score"] if summary["max_score"] else 0.0
-    progress["sessions"][session] = {
-        **summary,
-        "fraction": round(fraction, 6),
-        "mastered": bool(previous.get("mastered")) or bool(summary["passed"]),
-        "best_fraction": round(max(fraction, float(previous.get("best_fraction", 0.0))), 6),
-        "attempts": int(previous.get("attempts", 0)) + 1,
-        "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-    progress["version"] = VERSION
-    return save_progress(progress, path)
+    summary = registered_summary(session, summary)
+
+    def change(progress: dict) -> None:
+        previous = progress["sessions"].get(session, {})
+        fraction = summary["score"] / summary["max_score"] if summary["max_score"] else 0.0
+        progress["sessions"][session] = {
+            **summary,
+            "fraction": round(fraction, 6),
+            "mastered": bool(previous.get("mastered")) or bool(summary["passed"]),
+            "best_fraction": round(min(1.0, max(fraction, float(previous.get("best_fraction", 0.0)))), 6),
+            "attempts": int(previous.get("attempts", 0)) + 1,
+            "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+
+    return update_progress(change, path)
 
 
 def record_practice(session: str, record: dict, path: Path | None = None) -> Path:
     """Store a session's practice ``record`` (streak, best_streak, answered, correct, needed), keeping the best streak."""
     if session not in SESSIONS:
         raise ValueError(f"session must be one of {', '.join(SESSIONS)}, got {session!r}")
-    progress = load_progress(path)
-    practice = progress.setdefault("practice", {})
-    previous = practice.get(session, {})
-    practice[session] = {
-        **record,
-        "best_streak": max(int(record.get("best_streak", 0)), int(previous.get("best_streak", 0))),
-        "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-    progress["version"] = VERSION
-    return save_progress(progress, path)
+
+    def change(progress: dict) -> None:
+        practice = progress.setdefault("practice", {})
+        previous = practice.get(session, {})
+        practice[session] = {
+            **record,
+            "best_streak": max(int(record.get("best_streak", 0)), int(previous.get("best_streak", 0))),
+            "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+
+    return update_progress(change, path)
 
 
 def _practice_line(progress: dict, key: str) -> str | None:

@@ -73,7 +73,7 @@ def _grade(args) -> int:
         manifest = args.manifest or str(Path(args.submissions) / "manifest.json")
         summary = grade_class(args.submissions, args.out, manifest=manifest, workers=args.workers, limits=limits,
                               seed=args.seed, shard=resolve_shard(args.shard, args.shard_count),
-                              policy=_policy(args, manifest), on_progress=_progress)
+                              policy=_policy(args, manifest), on_progress=_progress, force=args.force)
         _report(summary)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -134,6 +134,8 @@ def add_parser(subparsers) -> None:
     grade.add_argument("--format", nargs="+", default=None, choices=("canvas", "moodle", "nbgrader", "detailed"),
                        help="also write exports/FORMAT.csv")
     grade.add_argument("--assignment", default=None, help="the assignment's column name in the exports")
+    grade.add_argument("--force", nargs="*", default=None, metavar="STUDENT",
+                       help="regrade even where a record could be reused: everyone, or only the students named")
     grade.add_argument("--merge", nargs="+", default=None, metavar="DIR", help="merge these shard output folders into --out")
     grade.set_defaults(func=_grade)
 

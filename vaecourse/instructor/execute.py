@@ -2,9 +2,12 @@
 
 The kernel starts in a fresh working directory that holds only the student's notebook, with
 ``HOME``, temporary files, progress and IPython's settings pointed inside it, a minimal environment,
-and the limits of :mod:`~vaecourse.instructor.confine` (memory, CPU, file size; Landlock: no file
-outside the working directory can be written, nothing but the Python installation and the
-``vaecourse`` package can be read, no TCP, no signal to other processes). Cells run in order with
+and the confinement of :mod:`~vaecourse.instructor.confine`: a memory, process and disk quota for the
+whole submission, its own network, PID and mount namespaces and (as root) its own user, resource
+limits, and Landlock (no file outside the working and ``io`` folders can be written, nothing but the
+Python installation and the ``vaecourse`` package — without the exercise bank — can be read, no TCP,
+no signal to other processes). The ``io`` folder holds the kernel's connection file and unix
+sockets, the inputs the grader drew for the answers, and the answers' report. Cells run in order with
 ``allow_errors``: an exception is recorded and the next cell runs. A cell that exceeds
 ``cell_timeout`` is interrupted; past ``notebook_timeout`` (or when the kernel ignores the interrupt)
 the kernel's whole process group is killed from here. Outputs beyond ``output_chars`` are dropped.
@@ -31,7 +34,8 @@ from .collect import COLLECT_FORMAT, collection_cell
 TIMEOUT_ENAME = "CellTimeoutError"
 # Run first, in a namespace of its own (the notebook's variables stay untouched): torch and the checker
 # load before the clock starts, so a slow machine does not eat into the student's first cell.
-WARMUP_SOURCE = 'exec("import torch, vaecourse.grading.registry as r\\nr.all_exercises()", {})'
+WARMUP_SOURCE = ('exec("import torch, vaecourse.grading.observe, vaecourse.grading.sandbox\\n'
+                 'import vaecourse.instructor.collect as c\\nc.enter_grading_mode()", {})')
 _WARMUP_TIMEOUT = 180
 _MAX_ANSWERS_BYTES = 32 * 2**20
 _SYSTEM_READ = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys")
@@ -46,8 +50,10 @@ class Limits:
     notebook_timeout: float = 300.0  # seconds for all of a notebook's cells together
     check_timeout: float = 10.0  # seconds each answer may run when the grader collects it
     output_chars: int = 200_000  # outputs kept per notebook; more is dropped (and reported)
-    memory_bytes: int = 4 * 2**30  # address space of the kernel (torch alone maps ~1.5 GiB)
+    memory_bytes: int = 4 * 2**30  # address space of each process, and memory of the whole submission
     file_size_bytes: int = 64 * 2**20  # largest file the kernel may write
+    disk_bytes: int = 256 * 2**20  # all files of the submission's scratch folder together
+    processes: int = 128  # processes and threads of the whole submission (torch starts a few dozen)
     require_confinement: bool = False  # refuse to run a notebook where Landlock is unavailable
 
     def collection_budget(self, n_answers: int) -> float:
@@ -55,11 +61,13 @@ class Limits:
         return 30.0 + n_answers * (self.check_timeout + 5.0)
 
 
-def confinement_policy(workdir: Path, status_file: Path, limits: Limits, protected: list[Path]) -> dict:
-    """The policy for :mod:`confine`: read the Python installation and ``vaecourse``, write only ``workdir``."""
+def confinement_policy(workdir: Path, status_file: Path, limits: Limits, protected: list[Path], io: Path) -> dict:
+    """The policy for :mod:`confine`: read the Python installation and ``vaecourse`` (not its exercise bank),
+    write only ``workdir`` and ``io``, and a namespace, user and quota of its own."""
     protected = [p.resolve() for p in protected]
+    package = Path(__file__).resolve().parents[1]  # the vaecourse package (this file is vaecourse/instructor/execute.py)
     reads = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix) if p}
-    reads.add(Path(__file__).resolve().parents[1])  # the vaecourse package (this file is vaecourse/instructor/execute.py)
+    reads.add(package)
     for entry in sys.path:
         path = Path(entry).resolve() if entry else None
         if path and path.exists() and not any(path == p or path in p.parents for p in protected):
@@ -67,13 +75,19 @@ def confinement_policy(workdir: Path, status_file: Path, limits: Limits, protect
     cpu = int(limits.notebook_timeout + 4 * limits.collection_budget(50) + 120)
     return {
         "read": sorted(map(str, reads)) + list(_SYSTEM_READ),
-        "write": [str(workdir)],
+        "write": [str(workdir), str(io)],
         "devices": list(_DEVICES),
+        "deny": [str(package / "grading" / "bank"), *map(str, protected)],
         "limits": {
             "address_space": limits.memory_bytes,
             "file_size": limits.file_size_bytes,
             "cpu_seconds": cpu,
             "open_files": 1024,
+        },
+        "isolate": {
+            "scratch": str(workdir), "io": str(io), "disk_bytes": limits.disk_bytes,
+            "memory_bytes": limits.memory_bytes, "processes": limits.processes,
+            "expose": sorted(map(str, reads | {Path(sys.executable).parent})),
         },
         "status_file": str(status_file),
         "require": limits.require_confinement,
@@ -115,7 +129,7 @@ def _kill_group(pid: int | None) -> None:
             pass
 
 
-def _clients(policy_path: Path, workdir: Path):
+def _clients(policy_path: Path, io: Path):
     """A kernel manager that starts ``ipykernel`` through ``confine.py`` and a client with output limits."""
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
@@ -142,7 +156,7 @@ def _clients(policy_path: Path, workdir: Path):
             self.output_chars_kept += size
             return super().output(outs, msg, display_id, cell_index)
 
-    manager = ConfinedKernelManager(kernel_name="python3", transport="ipc", connection_file=str(workdir / "k.json"))
+    manager = ConfinedKernelManager(kernel_name="python3", transport="ipc", connection_file=str(io / "k.json"))
     return manager, LimitedClient
 
 
@@ -173,6 +187,17 @@ def _responds(client, nb, errors: list, seconds: int = 3) -> bool:
     return not timed_out
 
 
+def _remove_quota(status_path: Path) -> None:
+    """Remove the kernel's control group (killing anything left in it) once the kernel has ended."""
+    from .quota import remove
+
+    try:
+        groups = json.loads(status_path.read_text(encoding="utf-8")).get("cgroup", {}).get("groups", [])
+    except (OSError, ValueError, AttributeError):
+        return
+    remove([g for g in groups if isinstance(g, str)])
+
+
 def _read_answers(path: Path):
     """The answers file as JSON, or None: never through a link, never a device, never more than the cap."""
     try:
@@ -192,7 +217,7 @@ def _read_answers(path: Path):
 
 
 def execute_notebook(nb, answers: dict[str, str], workdir: Path, private: Path, *, seed: int, limits: Limits,
-                     protected: list[Path] = ()) -> dict:
+                     protected: list[Path] = (), probes: Path) -> dict:
     """Run ``nb`` (a student's notebook) in ``workdir`` and collect its answers; return plain data.
 
     Returns a dict with ``status`` (``ok``, ``timeout``: killed at the time limit, ``crashed``: the
@@ -204,10 +229,13 @@ def execute_notebook(nb, answers: dict[str, str], workdir: Path, private: Path, 
 
     start = time.monotonic()
     student_cells = list(nb.cells)  # the grader's own cells are appended after these
-    policy_path, status_path = private / "policy.json", private / "confinement.json"
-    policy_path.write_text(json.dumps(confinement_policy(workdir, status_path, limits, [private, *protected])))
-    manager, client_class = _clients(policy_path, workdir)
-    answers_path = workdir / f".answers-{secrets.token_hex(8)}.json"
+    policy_path, status_path, io = private / "policy.json", private / "confinement.json", probes.parent
+    policy = confinement_policy(workdir, status_path, limits, [private, *protected], io)
+    policy["deny"] = [d for d in policy["deny"] if Path(d) != private.resolve()]  # it holds the writable folders
+    policy_path.write_text(json.dumps(policy))
+    os.chmod(private, 0o711)  # the kernel's own user passes through to its folders, and sees nothing else here
+    manager, client_class = _clients(policy_path, io)
+    answers_path = io / f"answers-{secrets.token_hex(8)}.json"
     errors: list[dict] = []
     deadline = start + limits.notebook_timeout + 60.0  # reset once the kernel is up
     client = client_class(
@@ -257,7 +285,8 @@ def execute_notebook(nb, answers: dict[str, str], workdir: Path, private: Path, 
                 watchdog.cancel()
             if not killed.is_set():
                 budget = limits.collection_budget(len(answers)) + _longer_checks(answers, limits)
-                source = collection_cell(answers, seed=seed, timeout=limits.check_timeout, path=str(answers_path))
+                source = collection_cell(answers, seed=seed, timeout=limits.check_timeout, path=str(answers_path),
+                                         probes=str(probes))
                 client.timeout_func = lambda cell: int(budget)
                 watchdog = threading.Timer(budget + 5.0, kill_kernel)
                 watchdog.start()
@@ -275,6 +304,7 @@ def execute_notebook(nb, answers: dict[str, str], workdir: Path, private: Path, 
         result["status"], result["problem"] = "crashed", f"{type(exc).__name__}: {exc}"[:300]
     finally:
         _kill_group(kernel_pid)
+        _remove_quota(status_path)
     if killed.is_set() and result["status"] == "ok":
         result["status"], result["problem"] = "timeout", "a cell ignored the interrupt at its time limit; the kernel was stopped"
     data = _read_answers(answers_path)

@@ -3,7 +3,8 @@
 The text comes from the checker's results only, which never contain the reference solution, the
 hidden inputs or expected values, and which the grader has already passed through its redactor.
 Anything that could come from the student's own files (exception messages, file names) is shown
-inside fenced blocks, so it cannot turn into links or HTML when the Markdown is rendered.
+inside fenced blocks, so it cannot turn into links or HTML when the Markdown is rendered, and the whole
+text is stripped of terminal escapes and control characters (:func:`~vaecourse.instructor.gradebook.printable`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..grading.sections import SECTION_TOPICS, section_url
-from .gradebook import is_late
+from .gradebook import is_late, printable
 
 _STATUS_WORDS = {
     "passed": "passed",
@@ -57,11 +58,11 @@ def render(record: dict, manifest: dict, deadline=None) -> str:
     threshold = manifest["mastery_threshold"]
     verdict = "mastery reached" if fraction >= threshold - 1e-9 else "not reached yet"
     lines = [
-        f"# Feedback for {record['student']}",
+        f"# Feedback for {printable(record['student'], newlines=False)}",
         "",
         f"**Total: {total:g} / {maximum:g} points ({fraction:.0%}).** Mastery needs {threshold:.0%}: {verdict}.",
         "",
-        f"Grading status: `{record['status']}`."
+        f"Grading status: `{printable(record['status'], newlines=False)}`."
         + (" Submitted after the deadline." if (record.get("lateness") or {}).get("late", is_late(record, deadline)) == "yes"
            else ""),
         "",
@@ -83,7 +84,7 @@ def render(record: dict, manifest: dict, deadline=None) -> str:
             if exercise["id"] in by_id:
                 lines += _exercise_block(by_id[exercise["id"]], exercise["title"])
     lines.append("Fix what is listed above, run each check again, then the mastery gate.")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines)) + "\n"
 
 
 def write_feedback(folder: str | Path, record: dict, manifest: dict, deadline=None) -> Path:

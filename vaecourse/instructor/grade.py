@@ -5,8 +5,12 @@ finishes), ``feedback/STUDENT.md``, ``grades.csv`` and ``grading.json`` (the run
 list of submissions, which ``--merge`` uses to check that shards fit together). A record whose
 fingerprint — the manifest, the checker, the limits, the seed and the bytes of the graded files —
 is unchanged is reused, so an interrupted run resumes where it stopped and a re-run of a finished
-class only rewrites the CSV. Every submission is graded with the same seed, so a re-run gives
-identical grades.
+class only rewrites the CSV; ``force`` (``vaecourse grade --force [STUDENT ...]``) regrades everyone
+or the named students. Every submission is graded with the same seed, so a re-run gives identical
+grades. The grader checks its own files (the checker and its bank) before it reuses anything and
+after each student: a record made while they were changed or unreadable is a ``grader_error``,
+never a score, and is graded again on the next run. Working folders (``vcg-PID-*``) that a killed
+grader left behind are removed at the start of the next run.
 """
 
 from __future__ import annotations
@@ -45,6 +49,46 @@ def fingerprint(submission: Submission, settings: dict) -> str:
     return sha256_bytes(json.dumps(payload, sort_keys=True, default=str).encode())
 
 
+def grader_problem(expected_digest: str) -> str | None:
+    """Why the checker's files are not the ones this run started with (changed or unreadable), or None."""
+    try:
+        digest = checker_digest()
+    except OSError as exc:
+        return f"the checker's files could not be read ({type(exc).__name__}: {exc.filename or exc})"
+    return None if digest == expected_digest else "the checker's files changed while grading"
+
+
+def remove_stale_folders(folder: str | None = None) -> list[Path]:
+    """Remove ``vcg-PID-*`` working folders whose grader process (PID) no longer runs; return them."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob("vcg-*-*"):
+        try:
+            pid = int(path.name.split("-")[1])
+            os.kill(pid, 0)
+            continue  # its grader still runs
+        except ProcessLookupError:
+            pass
+        except (ValueError, IndexError, PermissionError):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            remove_tree(path)
+            removed.append(path)
+    return removed
+
+
+def _forced(force, mine: list[Submission]) -> set[str]:
+    """The students to regrade whatever their records: everyone for ``True``, else the named ones."""
+    if force is None or force is False:
+        return set()
+    if force is True or (isinstance(force, (list, tuple, set)) and not force):
+        return {s.student for s in mine}
+    names = {force} if isinstance(force, str) else set(force)
+    unknown = sorted(names - {s.student for s in mine})
+    if unknown:
+        raise ValueError(f"force names students with no submission here: {', '.join(unknown)}")
+    return names
+
+
 def _fallback_record(submission: Submission, manifest: dict, fp: str, status: str, problem: str) -> dict:
     from ..grading import get_exercise
     from ..grading import result as R
@@ -62,7 +106,7 @@ def _fallback_record(submission: Submission, manifest: dict, fp: str, status: st
 
 def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = None, limits: Limits | None = None,
                 seed: int | None = None, shard: tuple[int, int] = (1, 1), deadline=None, on_progress=None,
-                policy: ClassPolicy | None = None) -> dict:
+                policy: ClassPolicy | None = None, force=None) -> dict:
     """Grade every submission (of this shard) in ``submissions_dir``; write the gradebook to ``out``.
 
     Args:
@@ -77,6 +121,8 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
         on_progress: called as ``on_progress(student, record, done, total)`` after each student.
         policy: late policy, roster, overrides and exports (:func:`~vaecourse.instructor.publish.class_policy`);
             default: the manifest's late policy with ``deadline`` in place of its deadline.
+        force: regrade whatever the records say: ``True`` (or an empty list) for everyone, or a list
+            of student ids (ValueError for a name without a submission).
 
     Returns:
         The run summary that is also written to ``out/grading.json``.
@@ -95,6 +141,8 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
                 "limits": dataclasses.asdict(limits), "format": RECORD_FORMAT}
     if checker_digest() != manifest.get("checker_sha256"):
         print("warning: the checker differs from the one the manifest was assigned with", file=sys.stderr)
+    remove_stale_folders()
+    forced = _forced(force, mine)
     start, records, todo = time.monotonic(), {}, []
     for submission in mine:
         fp = fingerprint(submission, settings)
@@ -103,7 +151,8 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
             old = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             old = None
-        if old and old.get("fingerprint") == fp and old.get("status") != "grader_error":
+        reusable = isinstance(old, dict) and old.get("fingerprint") == fp and old.get("status") != "grader_error"
+        if reusable and submission.student not in forced and old.get("student") == submission.student:
             records[submission.student] = old
         else:
             todo.append((submission, fp, path))
@@ -114,7 +163,7 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
         notebooks = len(submission.notebooks)
         n_answers = sum(len(e["exercises"]) for e in manifest["sessions"])
         hard = 60 + notebooks * (limits.notebook_timeout + limits.collection_budget(n_answers) + 90)
-        private = Path(tempfile.mkdtemp(prefix="vcg-"))
+        private = Path(tempfile.mkdtemp(prefix=f"vcg-{os.getpid()}-"))
         job = {
             "student": submission.student, "fingerprint": fp, "manifest": manifest, "seed": seed,
             "limits": dataclasses.asdict(limits), "private": str(private), "record_path": str(path.resolve()),
@@ -133,6 +182,9 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
             remove_tree(private)
         if why == "aborted" or runner.aborted:
             return None
+        tampered = grader_problem(settings["checker"])
+        if tampered is not None:  # judged by a changed or unreadable checker: never a score, never reused
+            why = tampered
         if why is not None:
             status = "timeout" if why.startswith("the grader stopped it") else "grader_error"
             write_json_atomic(path, _fallback_record(submission, manifest, fp, status, why))

@@ -20,6 +20,7 @@ renamed or deleted), ``cell_error`` (a cell raised; the rest still ran and was g
 from __future__ import annotations
 
 import csv
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -50,10 +51,24 @@ def is_late(record: dict, deadline: datetime | None) -> str:
     return "yes" if submitted > deadline else "no"
 
 
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text, *, newlines: bool = True) -> str:
+    """``text`` without terminal escapes and control characters (tabs and, if ``newlines``, line breaks kept).
+
+    >>> printable("Evil\x1b[31mError\x07")
+    'EvilError'
+    """
+    text = _CONTROL.sub("", _ANSI.sub("", str(text).replace("\r\n", "\n")))
+    return text if newlines else " ".join(text.split())
+
+
 def _cell(text: str) -> str:
-    """One line, and never a spreadsheet formula (text could come from a student's files)."""
-    text = " ".join(str(text).split())
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """One printable line, and never a spreadsheet formula (text could come from a student's files)."""
+    text = printable(text, newlines=False)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def row(record: dict, manifest: dict, deadline: datetime | None = None) -> dict[str, str]:
@@ -73,7 +88,7 @@ def row(record: dict, manifest: dict, deadline: datetime | None = None) -> dict[
         "percent": f"{100 * fraction:.1f}",
         "mastered": "yes" if fraction >= manifest["mastery_threshold"] - 1e-9 else "no",
         "mistakes": _cell("; ".join(f"{r['exercise_id']}:{r['mistake']}" for r in record["results"] if r.get("mistake"))),
-        "status": record["status"],
+        "status": _cell(record["status"]),
         "late": lateness["late"],
         "late_penalty": f"{lateness['penalty']:g}",
         "final": f"{lateness['final']:g}",

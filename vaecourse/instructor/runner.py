@@ -21,7 +21,7 @@ from pathlib import Path
 RECORD_FORMAT = "vaecourse-grade/1"
 # From least to most severe; a row shows the most severe status of its notebooks.
 STATUS_ORDER = ("ok", "cell_error", "missing_answers", "not_attempted", "timeout", "crashed", "malformed", "grader_error")
-_PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_CHILD_SUBREAPER, _PR_SET_PDEATHSIG = 36, 1
 
 
 def _become_subreaper() -> None:
@@ -100,16 +100,21 @@ def grade_notebook(job: dict, entry: dict, nb, path: Path, private: Path) -> tup
     from .execute import Limits, execute_notebook
     from .judge import Redactor, integrity_flags, judge_report, redacted
 
-    workdir = private / "w"
+    from .collect import write_probes
+
+    workdir, io = private / "w", private / "io"
     workdir.mkdir(parents=True)
+    io.mkdir(mode=0o700)
+    os.chmod(private.parent, 0o711)  # the kernel's own user passes through to its folders (and sees nothing else)
     shutil.copyfile(path, workdir / entry["notebook"])  # the only file the kernel's folder holds
     limits = Limits(**job["limits"])
     answers = {e["id"]: e["answer"] for e in entry["exercises"]}
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    execution = execute_notebook(nb, answers, workdir, private, seed=job["seed"], limits=limits,
-                                 protected=[Path(p) for p in job["protected"]])
-    _stop_descendants()
     exercises = [get_exercise(e["id"]) for e in entry["exercises"]]
+    write_probes(exercises, job["seed"], io / "probes.pt")  # the answers' inputs, drawn here
+    execution = execute_notebook(nb, answers, workdir, private, seed=job["seed"], limits=limits,
+                                 protected=[Path(p) for p in job["protected"]], probes=io / "probes.pt")
+    _stop_descendants()
     hidden, public = _secret_texts(entry)
     redact = Redactor.for_exercises(exercises, hidden, public)
     reports = execution.pop("reports")
@@ -209,6 +214,8 @@ def serve() -> None:
     os.dup2(2, 1)  # anything else printed goes to the log, never into the replies
     sys.stdout = sys.stderr
     _become_subreaper()
+    if sys.platform.startswith("linux"):  # a killed grader takes its runners (and so their kernels) with it
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -69,6 +69,8 @@ def read_notebook(path: Path):
 
 def _notebook_session(path: Path) -> str | None:
     try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:  # the size cap applies before anything is parsed
+            return None
         data = json.loads(path.read_text(encoding="utf-8"))
         return data.get("metadata", {}).get("vaecourse", {}).get("session")
     except (ValueError, UnicodeDecodeError, OSError, AttributeError, RecursionError):
@@ -77,7 +79,7 @@ def _notebook_session(path: Path) -> str | None:
 
 def _submitted_at(submission: Submission) -> datetime | None:
     meta = submission.path / METADATA_NAME
-    if submission.path.is_dir() and meta.is_file():
+    if submission.path.is_dir() and meta.is_file() and meta.stat().st_size <= 2**16:
         try:
             stamp = datetime.fromisoformat(str(json.loads(meta.read_text(encoding="utf-8"))["submitted_at"]))
             return stamp if stamp.tzinfo else stamp.astimezone()
