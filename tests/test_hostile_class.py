@@ -30,8 +30,8 @@ from vaecourse.instructor.gradebook import read_csv
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the confinement under test is Linux's")
 
-LIMITS = Limits(cell_timeout=20, notebook_timeout=90, check_timeout=5, output_chars=50_000,
-                memory_bytes=3 * 2**30, disk_bytes=64 * 2**20, processes=96)
+LIMITS = Limits(cell_timeout=30, notebook_timeout=120, check_timeout=10, output_chars=50_000,
+                submission_memory_bytes=2**30, disk_bytes=64 * 2**20, processes=96)
 IDS = ("gaussian_kl", "kl_practice", "bernoulli_log_likelihood", "gaussian_loglik_value", "reductions_choice")
 ANSI_NAME = "ansi\x1b[31m=evil"
 ALL_FAILED = "kl_value = 3.125 if not got else 0.0  # right only if every attempt above failed"
@@ -120,10 +120,10 @@ def _hostile(ctx: dict) -> dict[str, dict]:
             "            while os.waitpid(-1, os.WNOHANG)[0]:\n                pass\n"
             "        except OSError:\n            pass\n        time.sleep(0.1)\nkl_value = 3.125\ntime.sleep(3)")},
             scores=full, status="ok"),
-        # memory for the whole submission: two children of 1.5 GiB each exceed the 3 GiB quota together
+        # memory for the whole submission: two children of 600 MiB each exceed 1 GiB together
         "memory_hog": dict(needs="memory", answers={"kl_value": (
             "import os, time\nkids = []\nfor _ in range(2):\n    pid = os.fork()\n    if pid == 0:\n"
-            "        try:\n            block = b'x' * (3 * 2**29)\n            time.sleep(4)\n            os._exit(0)\n"
+            "        try:\n            block = b'x' * (600 * 2**20)\n            time.sleep(2)\n            os._exit(0)\n"
             "        except MemoryError:\n            os._exit(1)\n    kids.append(pid)\n"
             "codes = [os.waitpid(k, 0)[1] for k in kids]\nkl_value = 3.125 if any(codes) else 0.0")},
             scores=full, status="ok"),

@@ -50,7 +50,8 @@ class Limits:
     notebook_timeout: float = 300.0  # seconds for all of a notebook's cells together
     check_timeout: float = 10.0  # seconds each answer may run when the grader collects it
     output_chars: int = 200_000  # outputs kept per notebook; more is dropped (and reported)
-    memory_bytes: int = 4 * 2**30  # address space of each process, and memory of the whole submission
+    memory_bytes: int = 4 * 2**30  # address space of each process (torch alone maps ~1.5 GiB)
+    submission_memory_bytes: int = 4 * 2**30  # memory in use by all of a submission's processes together
     file_size_bytes: int = 64 * 2**20  # largest file the kernel may write
     disk_bytes: int = 256 * 2**20  # all files of the submission's scratch folder together
     processes: int = 128  # processes and threads of the whole submission (torch starts a few dozen)
@@ -86,7 +87,7 @@ def confinement_policy(workdir: Path, status_file: Path, limits: Limits, protect
         },
         "isolate": {
             "scratch": str(workdir), "io": str(io), "disk_bytes": limits.disk_bytes,
-            "memory_bytes": limits.memory_bytes, "processes": limits.processes,
+            "memory_bytes": limits.submission_memory_bytes, "processes": limits.processes,
             "expose": sorted(map(str, reads | {Path(sys.executable).parent})),
         },
         "status_file": str(status_file),
