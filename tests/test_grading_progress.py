@@ -101,3 +101,47 @@ def test_progress_command_runs_as_a_module(private_data_dir):
     done = subprocess.run([sys.executable, "-m", "vaecourse", "progress"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert "0 of 8 sessions mastered" in done.stdout
+
+
+_WRITER = """
+import sys
+from vaecourse.grading.progress import record_practice, record_session
+session, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    record_session(session, {"score": 1.0, "max_score": 1.0, "passed": False, "exercises": {}, "review": []})
+    if i % 4 == 0:
+        record_practice(session, {"streak": 0, "best_streak": i, "answered": i, "correct": 0, "needed": 3})
+"""
+
+
+def test_concurrent_writers_lose_no_progress_record(private_data_dir):
+    """Two processes (a gate and a practice in two notebooks) recording at once: every record counts."""
+    env = {**os.environ, "VAECOURSE_DATA_DIR": str(private_data_dir)}
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, session, "200"], env=env) for session in ("s1", "s2")]
+    assert [w.wait(timeout=300) for w in writers] == [0, 0]
+    progress = load_progress()
+    assert [progress["sessions"][s]["attempts"] for s in ("s1", "s2")] == [200, 200]
+    assert [progress["practice"][s]["best_streak"] for s in ("s1", "s2")] == [196, 196]
+
+
+def test_the_gate_and_progress_accept_only_registered_exercises_and_points(private_data_dir):
+    import dataclasses
+
+    from vaecourse.grading import get_exercise
+
+    registered = get_exercise("kl_practice")
+    faked = dataclasses.replace(registered, expected=lambda: 0.0)
+    assert check(faked, 0.0, quiet=True).passed  # a learner may check against anything they like...
+    inflated = dataclasses.replace(registered, points=100.0)
+    assert check(inflated, 3.125, quiet=True).score == 100.0
+    result = gate("s4", quiet=True)  # ...but neither counts for the session
+    assert result.max_score == sum(e.points for e in exercises_for_session("s4"))
+    assert result.to_dict()["exercises"]["kl_practice"]["status"] == NOT_ATTEMPTED
+    entry = load_progress()["sessions"]["s4"]
+    assert entry["max_score"] == result.max_score and entry["best_fraction"] <= 1.0 and not entry["mastered"]
+    forged = {"score": 700.0, "max_score": 7.0, "passed": True, "passed_by": "points",
+              "exercises": {"kl_practice": {"score": 100.0}, "made_up": {"score": 50.0}}, "review": []}
+    record_session("s4", forged)
+    entry = load_progress()["sessions"]["s4"]
+    assert entry["score"] == registered.points and set(entry["exercises"]) == {e.id for e in exercises_for_session("s4")}
+    assert entry["passed"] is False and entry["mastered"] is False and entry["best_fraction"] < 1.0

@@ -126,7 +126,7 @@ def _kernel_code(victim, planted) -> dict[str, dict]:
                 "collect.report_answer = forged\n"
                 "print('[pass] gaussian_kl (the closed-form Gaussian KL): 2 / 2 points')"
             )},
-            scores={i: 0 for i in IDS}, status="ok", flag="forged report",
+            scores={i: 0 for i in IDS}, status="ok", flag="touches the grader's own modules",
         ),
     }
     if not landlock_abi():  # without Landlock nothing stops the vandal: it would really delete files
@@ -201,7 +201,10 @@ def test_a_class_is_graded_row_by_row_safely_and_repeatably(tmp_path):
     for name, text in texts.items():
         assert not [line for line in secrets if line in text], name
     assert "Named mistake: `kl_missing_half`" in texts["mistakes"] and "s4-closed-form-kl" in texts["mistakes"]
-    assert "[withheld]" in texts["solution_reader"]  # its error message quoted the hidden reference
+    if landlock_abi():  # the kernel cannot even read the hidden reference
+        assert "PermissionError" in texts["solution_reader"]
+    else:  # it can, but its error message quoting it is withheld
+        assert "[withheld]" in texts["solution_reader"]
     assert "Passed." in texts["correct"] and "mastery reached" in texts["correct"]
 
     # interrupted before two students: a re-run grades only them, in fresh processes, identically

@@ -16,7 +16,7 @@ from vaecourse.grading import check, exercises_for_session, get_exercise
 from vaecourse.grading import result as R
 from vaecourse.grading.editions import hidden_regions
 from vaecourse.instructor import assign, merge
-from vaecourse.instructor.collect import report_answer
+from vaecourse.instructor.collect import probe_for, report_answer
 from vaecourse.instructor.confine import landlock_abi
 from vaecourse.instructor.feedback import render
 from vaecourse.instructor.gradebook import columns, is_late, read_csv, row, write_csv
@@ -138,10 +138,16 @@ def _s4_mistaken_answers():
                 yield pytest.param(exercise.id, mistake.name, answer, id=f"{exercise.id}-{mistake.name}")
 
 
+def _report(exercise, answer, name="answer"):
+    """What the kernel reports for ``answer``, after crossing processes as JSON."""
+    probe = probe_for(exercise, SEED)
+    return json.loads(json.dumps(report_answer(probe, answer, name, seed=SEED, timeout=10.0)))
+
+
 @pytest.mark.parametrize(("exercise_id", "mistake_name", "answer"), list(_s4_mistaken_answers()))
 def test_collected_then_replayed_answers_grade_like_a_direct_check(exercise_id, mistake_name, answer):
     exercise = get_exercise(exercise_id)
-    report = json.loads(json.dumps(report_answer(exercise, answer, seed=SEED, timeout=10.0)))  # crosses processes
+    report = _report(exercise, answer)
     judged, flags = judge_report(exercise, report, seed=SEED, timeout=10.0)
     direct = check(exercise_id, answer, seed=SEED, quiet=True)
     assert judged.to_dict() == direct.to_dict() and flags == []
@@ -150,10 +156,36 @@ def test_collected_then_replayed_answers_grade_like_a_direct_check(exercise_id, 
 
 def test_replay_of_a_right_answer_passes():
     exercise = get_exercise("gaussian_kl")
-    report = report_answer(exercise, _learner(exercise.reference), seed=SEED, timeout=10.0)
-    assert report["kind"] == "outcome"
-    judged, _ = judge_report(exercise, json.loads(json.dumps(report)), seed=SEED, timeout=10.0)
+    report = _report(exercise, _learner(lambda mu, logvar: 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(-1)))
+    assert report["kind"] == "answer" and report["outcome"]["status"] == "ok"
+    judged, _ = judge_report(exercise, report, seed=SEED, timeout=10.0)
     assert judged.passed and judged.score == exercise.points
+
+
+def test_the_kernel_receives_inputs_only_and_the_grader_checks_every_record():
+    exercise = get_exercise("bernoulli_log_likelihood")
+    probe = probe_for(exercise, SEED)
+    assert set(probe) == {"kind", "names", "cases"} and all(c.summary is None for c in probe["cases"])
+    wrong = _report(exercise, _learner(lambda logits, x: (x * logits).sum(-1)))
+    records = wrong["outcome"]["value"]["value"]
+    invalid = next(c.name for c in exercise.make_cases(SEED) if c.raises)
+    forged = [{"case": invalid, "raised": {"error_type": "ValueError", "error_message": "", "error_line": None}}] * len(records)
+    for value in (forged, records[:-1], records + records[:1], [{"case": r["case"]} for r in records]):
+        report = {**wrong, "outcome": {**wrong["outcome"], "value": {"value": value, "library_calls": []}}}
+        result, flags = judge_report(exercise, report, seed=SEED, timeout=5.0)
+        assert result.score == 0 and flags == ["malformed records for bernoulli_log_likelihood"]
+
+
+def test_an_answer_that_calls_the_library_solution_scores_zero_and_is_flagged():
+    import vaecourse
+
+    exercise = get_exercise("gaussian_kl")
+    wrapper = _learner(lambda mu, logvar: vaecourse.gaussian_kl(mu, logvar))
+    result, flags = judge_report(exercise, _report(exercise, wrapper, "gaussian_kl"), seed=SEED, timeout=10.0)
+    assert result.score == 0 and result.mistake == "library_function_submitted"
+    assert flags == ["gaussian_kl: the answer calls the library's kl.gaussian_kl"]
+    direct, _ = judge_report(exercise, _report(exercise, vaecourse.gaussian_kl), seed=SEED, timeout=10.0)
+    assert direct.score == 0 and direct.mistake == "library_function_submitted"
 
 
 def test_forged_and_malformed_reports_score_zero():
@@ -162,13 +194,17 @@ def test_forged_and_malformed_reports_score_zero():
                                              "max_score": 2.0, "feedback": "[pass]"}}
     result, flags = judge_report(exercise, forged, seed=SEED, timeout=5.0)
     assert result.score == 0 and result.status == R.ERROR and flags == ["forged report for gaussian_kl"]
-    for outcome in ({"status": "ok", "value": [{"case": "nope"}]}, {"status": "ok", "value": "x"}, {"status": "won"}, 7):
-        result, _ = judge_report(exercise, {"kind": "outcome", "outcome": outcome}, seed=SEED, timeout=5.0)
+    honest = _report(exercise, _learner(lambda mu, logvar: 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(-1)))
+    for outcome in ({"status": "ok", "value": [{"case": "nope"}]}, {"status": "ok", "value": "x"}, {"status": "won"}, 7,
+                    None):
+        result, _ = judge_report(exercise, {**honest, "outcome": outcome}, seed=SEED, timeout=5.0)
         assert result.score == 0 and result.status == R.ERROR
-    honest = {"kind": "precheck", "result": {"exercise_id": "gaussian_kl", "status": "failed", "score": 2.0,
-                                             "max_score": 2.0, "feedback": "wrong parameters", "review": ["nowhere"]}}
-    result, flags = judge_report(exercise, honest, seed=SEED, timeout=5.0)
-    assert result.score == 0 and result.status == R.FAILED and result.review == () and flags == []
+    not_a_function = _report(exercise, 3.0)
+    assert not_a_function["outcome"] is None
+    result, flags = judge_report(exercise, not_a_function, seed=SEED, timeout=5.0)
+    assert result.score == 0 and result.status == R.FAILED and flags == [] and "got a float" in result.feedback
+    stub, _ = judge_report(exercise, _report(exercise, None), seed=SEED, timeout=5.0)
+    assert stub.status == R.NOT_ATTEMPTED
     missing, _ = judge_report(exercise, {"kind": "missing", "name": "gaussian_kl"}, seed=SEED, timeout=5.0)
     assert missing.status == R.NOT_ATTEMPTED and "`gaussian_kl`" in missing.feedback
 

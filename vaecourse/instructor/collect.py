@@ -35,21 +35,23 @@ _LIBRARY = str(Path(__file__).resolve().parents[1]) + os.sep  # the vaecourse pa
 _NOT_LIBRARY = (os.sep + "grading" + os.sep, os.sep + "instructor" + os.sep)
 
 
-def write_probes(exercises, seed: int, path: Path) -> None:
-    """Write what the kernel needs to run each answer (grader side): kind, answer name and case inputs.
+def probe_for(exercise, seed: int) -> dict:
+    """What the kernel needs to run an answer (made by the grader): the kind, the names, the case inputs.
 
     A case's ``summary`` (a function of the bank) stays with the grader, which applies it to the
     recorded output; every other field of a :class:`~vaecourse.grading.observe.Case` is data.
     """
+    probe = {"kind": exercise.kind, "names": [exercise.id]}
+    if exercise.kind == "function":
+        probe["cases"] = [dataclasses.replace(c, summary=None) for c in exercise.make_cases(seed)]
+    return probe
+
+
+def write_probes(exercises, seed: int, path: Path) -> None:
+    """Write :func:`probe_for` of every exercise to ``path``, for :func:`collect_answers` in the kernel."""
     import torch
 
-    probes = {}
-    for exercise in exercises:
-        entry = {"kind": exercise.kind, "names": sorted({exercise.id})}
-        if exercise.kind == "function":
-            entry["cases"] = [dataclasses.replace(c, summary=None) for c in exercise.make_cases(seed)]
-        probes[exercise.id] = entry
-    torch.save(probes, path)
+    torch.save({exercise.id: probe_for(exercise, seed) for exercise in exercises}, path)
 
 
 def describe_answer(answer) -> dict:
