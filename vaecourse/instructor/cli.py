@@ -79,9 +79,10 @@ def _grade(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     confinement = summary["confinement"] or {}
-    if summary["ran"] and not confinement.get("landlock_abi"):
-        print("warning: Landlock is unavailable here; notebooks ran with resource limits only "
-              "(see the instructors' page: run the grader as a separate user or in a container)", file=sys.stderr)
+    missing = confinement.get("not_enforced", []) if summary["ran"] else []
+    if missing:  # said once per run: what this machine could not enforce (see the instructors' page)
+        print("warning: not enforced on this machine: " + "; ".join(missing) + " (see the safety model on the "
+              "instructors' page: run as root with user namespaces and cgroups, or in a container)", file=sys.stderr)
     print(f"graded {len(summary['graded'])} submissions ({summary['ran']} run, {summary['reused']} reused) "
           f"in {summary['seconds']:.1f} s -> {args.out}/grades.csv")
     return 0
@@ -116,7 +117,7 @@ def add_parser(subparsers) -> None:
     grade.add_argument("--output-limit", type=int, default=defaults.output_chars, help="output characters kept per notebook")
     grade.add_argument("--memory-limit", type=int, default=defaults.memory_bytes // 2**20,
                        help="MiB of address space per kernel")
-    grade.add_argument("--require-confinement", action="store_true", help="refuse to run notebooks without Landlock")
+    grade.add_argument("--require-confinement", action="store_true", help="refuse to run notebooks without Landlock and namespaces")
     grade.add_argument("--seed", type=int, default=None,
                        help="the checker's seed (default: VAECOURSE_CHECK_SEED or from the manifest)")
     grade.add_argument("--shard", default=None,
