@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import io
 import json
 import os
 import sys
@@ -48,10 +49,18 @@ def probe_for(exercise, seed: int) -> dict:
 
 
 def write_probes(exercises, seed: int, path: Path) -> None:
-    """Write :func:`probe_for` of every exercise to ``path``, for :func:`collect_answers` in the kernel."""
+    """Write :func:`probe_for` of every exercise to ``path``, for :func:`collect_answers` in the kernel.
+
+    Each probe is serialised on its own, so one the kernel cannot load costs only its exercise.
+    """
     import torch
 
-    torch.save({exercise.id: probe_for(exercise, seed) for exercise in exercises}, path)
+    table = {}
+    for exercise in exercises:
+        buffer = io.BytesIO()
+        torch.save(probe_for(exercise, seed), buffer)
+        table[exercise.id] = buffer.getvalue()
+    torch.save(table, path)
 
 
 def describe_answer(answer) -> dict:
@@ -136,7 +145,8 @@ def collect_answers(answers: dict[str, str], *, seed: int, timeout: float, path:
             reports[exercise_id] = {"kind": "missing", "name": name}
             continue
         try:
-            reports[exercise_id] = report_answer(table[exercise_id], namespace[name], name, seed=seed, timeout=timeout)
+            probe = torch.load(io.BytesIO(table[exercise_id]), weights_only=False)
+            reports[exercise_id] = report_answer(probe, namespace[name], name, seed=seed, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - a namespace the notebook broke; reported, never raised
             reports[exercise_id] = {"kind": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}
     payload = json.dumps({"format": COLLECT_FORMAT, "reports": reports})

@@ -9,8 +9,8 @@ class only rewrites the CSV; ``force`` (``vaecourse grade --force [STUDENT ...]`
 or the named students. Every submission is graded with the same seed, so a re-run gives identical
 grades. The grader checks its own files (the checker and its bank) before it reuses anything and
 after each student: a record made while they were changed or unreadable is a ``grader_error``,
-never a score, and is graded again on the next run. Working folders (``vcg-PID-*``) that a killed
-grader left behind are removed at the start of the next run.
+never a score, and is graded again on the next run. Working folders (``vcg-PID-*``) and control
+groups that a killed grader left behind are removed at the start of the next run.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .execute import Limits
 from .gradebook import parse_time
 from .manifest import checker_digest, course_root, load_manifest, manifest_digest, sha256_bytes
 from .pool import RunnerPool
+from .quota import remove_stale as remove_stale_groups
 from .publish import ClassPolicy, class_policy, publish
 from .runner import RECORD_FORMAT, grade_submission, remove_tree, write_json_atomic
 from .similarity import write_similar_answers
@@ -142,6 +143,7 @@ def grade_class(submissions_dir, out, *, manifest=None, workers: int | None = No
     if checker_digest() != manifest.get("checker_sha256"):
         print("warning: the checker differs from the one the manifest was assigned with", file=sys.stderr)
     remove_stale_folders()
+    remove_stale_groups()
     forced = _forced(force, mine)
     start, records, todo = time.monotonic(), {}, []
     for submission in mine:
