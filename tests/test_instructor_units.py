@@ -168,7 +168,7 @@ def test_the_kernel_receives_inputs_only_and_the_grader_checks_every_record():
     assert set(probe) == {"kind", "names", "cases"} and all(c.summary is None for c in probe["cases"])
     wrong = _report(exercise, _learner(lambda logits, x: (x * logits).sum(-1)))
     records = wrong["outcome"]["value"]["value"]
-    invalid = next(c.name for c in exercise.make_cases(SEED) if c.raises)
+    invalid = next(c.name for c in exercise.cases(SEED) if c.raises)
     forged = [{"case": invalid, "raised": {"error_type": "ValueError", "error_message": "", "error_line": None}}] * len(records)
     for value in (forged, records[:-1], records + records[:1], [{"case": r["case"]} for r in records]):
         report = {**wrong, "outcome": {**wrong["outcome"], "value": {"value": value, "library_calls": []}}}

@@ -44,7 +44,7 @@ def probe_for(exercise, seed: int) -> dict:
     """
     probe = {"kind": exercise.kind, "names": [exercise.id]}
     if exercise.kind == "function":
-        probe["cases"] = [dataclasses.replace(c, summary=None) for c in exercise.make_cases(seed)]
+        probe["cases"] = [dataclasses.replace(c, summary=None) for c in exercise.cases(seed)]
     return probe
 
 

@@ -248,7 +248,7 @@ def judge_report(exercise, report, *, seed: int, timeout: float) -> tuple[R.Chec
                 calls = [str(c)[:120] for c in value.get("library_calls", [])][:8]
                 inner = value.get("value")
                 if exercise.kind == "function":
-                    inner = checked_records(inner, exercise.make_cases(seed))
+                    inner = checked_records(inner, exercise.cases(seed))
                 outcome = dataclasses.replace(outcome, value=inner)
         if calls:
             return _library_result(exercise, calls), [f"{exercise.id}: the answer calls the library's {', '.join(calls)}"]
