@@ -15,7 +15,7 @@ from vaecourse.grading.bank import s8_capstone
 from vaecourse.grading.bank.s8_capstone import MIN_ACTIVE_UNITS, TARGET_TEST_ELBO, reference_answer
 from vaecourse.grading.vae_judge import judge_loss
 from vaecourse.grading.vae_probe import TRAIN_BUDGET_S, TRAIN_EPOCHS, TRAIN_LATENT, probe_loss
-from vaecourse.instructor.collect import report_answer
+from vaecourse.instructor.collect import probe_for, report_answer
 from vaecourse.instructor.judge import judge_report
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -122,8 +122,9 @@ def test_a_partly_done_answer_keeps_the_points_of_its_finished_parts():
 def test_the_instructor_grader_judges_the_replayed_record_without_running_the_answer():
     exercise = get_exercise("capstone_vae")
     answer = S.BUGGY["keras_pixel_mean"][0]()
-    report = json.loads(json.dumps(report_answer(exercise, answer, seed=SEED, timeout=10.0)))  # crosses processes
-    assert report["kind"] == "outcome"
+    probe = probe_for(exercise, SEED)  # what the kernel receives: the probe (outside the bank), not the judge
+    report = json.loads(json.dumps(report_answer(probe, answer, "answer", seed=SEED, timeout=10.0)))  # crosses processes
+    assert report["kind"] == "answer"
     judged, flags = judge_report(exercise, report, seed=SEED, timeout=10.0)
     direct = check("capstone_vae", answer, seed=SEED, quiet=True)
     assert judged.to_dict() == direct.to_dict() and flags == []

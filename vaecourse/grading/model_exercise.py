@@ -44,7 +44,8 @@ class PartResult:
 class ModelExercise(_Base):
     """Build (and train) a whole model; graded by behaviour, with partial credit per part.
 
-    ``probe(answer, seed)`` runs in the sandboxed child and returns plain data; ``judge(record, seed)``
+    ``probe(answer, seed)`` runs in the sandboxed child and returns plain data (it must live outside the
+    bank: ``vaecourse grade`` runs it in the student's kernel, which cannot read the bank); ``judge(record, seed)``
     runs in the grader and returns the :class:`PartResult` s; ``seconds`` is the time limit the
     probe needs (it trains a model), used when the caller's limit is shorter; ``required`` names the
     parts whose stub alone makes the answer "not attempted" (code the exercise gives counts for nothing);

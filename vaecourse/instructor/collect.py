@@ -9,8 +9,9 @@ answer's name (``gaussian_kl``, ``kl_value``...) in the notebook's namespace and
 - ``missing``: no variable of that name (a renamed function or a deleted cell);
 - ``answer``: what the answer is (None, callable, its module, name and parameters) and, for an answer
   that can be run, the :class:`~vaecourse.grading.sandbox.SandboxOutcome` of running it in a forked
-  child on the inputs: its records (:func:`~vaecourse.grading.observe.observe`) or value, and which
-  ``vaecourse`` functions it called (a thin wrapper around the library's own function is flagged);
+  child on the inputs: its records (:func:`~vaecourse.grading.observe.observe`), its value, or (a
+  whole-model exercise) what the exercise's probe recorded, and which ``vaecourse`` functions of the
+  answer's own name it called (a thin wrapper around the library's own function is flagged);
 - ``failed``: the collection itself raised (a namespace the notebook broke).
 
 Only that plain data leaves the kernel; the grader compares it with the reference in its own process
@@ -45,6 +46,8 @@ def probe_for(exercise, seed: int) -> dict:
     probe = {"kind": exercise.kind, "names": [exercise.id]}
     if exercise.kind == "function":
         probe["cases"] = [dataclasses.replace(c, summary=None) for c in exercise.cases(seed)]
+    if exercise.kind == "model":  # a whole model: its probe (outside the bank) runs it; the judge stays here
+        probe.update(probe=exercise.probe, seconds=float(exercise.seconds), names=[])
     return probe
 
 
@@ -114,6 +117,9 @@ def report_answer(probe: dict, answer, name: str, *, seed: int, timeout: float) 
     if probe["kind"] == "function":
         cases = probe["cases"]
         outcome = run_sandboxed(lambda: _traced(lambda: observe(answer, cases), names), timeout)
+    elif probe["kind"] == "model":
+        run = probe["probe"]
+        outcome = run_sandboxed(lambda: _traced(lambda: run(answer, seed), set()), max(timeout, probe["seconds"]))
     else:
         outcome = run_sandboxed(lambda: _traced(lambda: observe_value(answer), names), timeout)
     report["outcome"] = asdict(outcome)

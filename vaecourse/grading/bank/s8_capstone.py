@@ -72,10 +72,6 @@ def judge_capstone(record: dict, seed: int) -> list[PartResult]:
     return parts
 
 
-def _probe(answer, seed: int) -> dict:
-    return probe_vae(answer, seed)
-
-
 def reference_answer() -> dict:
     """A correct answer, written as a learner would (separate mean and log-variance heads, tanh, Adam)."""
     from torch import nn
@@ -126,7 +122,7 @@ _HINTS = (
 def _vae_exercise(exercise_id: str, title: str, section: str, hints: tuple[str, ...], required=()) -> ModelExercise:
     """A whole VAE graded by the five parts above (the capstone and the repaired script share them)."""
     return ModelExercise(
-        id=exercise_id, session="s8", title=title, section=section, hints=hints, probe=_probe,
+        id=exercise_id, session="s8", title=title, section=section, hints=hints, probe=probe_vae,
         judge=judge_capstone, reference=reference_answer, points=sum(POINTS.values()), seconds=WALL_SECONDS,
         required=required,
         answer_form='a dict {"Encoder": ..., "Decoder": ..., "loss": ..., "train": ...}',
