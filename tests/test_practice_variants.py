@@ -116,6 +116,7 @@ def test_seed_problem_is_one_variant_of_the_easy_gaussian_kl():
     assert features_out_of_range(variant.features, spec) == []
     # the practice variant and the graded exercise agree on the value and on the sigma-for-variance mistake
     assert get_exercise("kl_practice").expected() == pytest.approx(_answer(variant))
-    used_sigma = next(m for m in variant._exercise().mistakes if m.name == "kl_sigma_for_variance").variants[0]()
-    bank = next(m for m in get_exercise("kl_practice").mistakes if m.name == "practice_used_sigma").variants[0]()
-    assert used_sigma[0] == pytest.approx(bank)
+    # (one catalogue entry, kl_sigma_instead_of_variance, serves the practice variant and both graded exercises)
+    used_sigma = next(m for m in variant._exercise().mistakes if m.name == "kl_sigma_instead_of_variance").variants[0]()
+    bank = next(m for m in get_exercise("kl_practice").mistakes if m.name == "kl_sigma_instead_of_variance").variants[0]()
+    assert used_sigma[0] == pytest.approx(float(bank))

@@ -11,6 +11,7 @@ import random
 
 import torch
 
+from ..grading.mistakes import catalogue, practice
 from ..training.loop import cyclical_kl_weight, kl_annealing_weight
 from ._draws import grid
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
@@ -67,39 +68,14 @@ def _solve_free(inputs: dict, level: str) -> Problem:
         f"{mean_line}Floor each dimension at lambda = {fmt(floor)}: {fmt_seq(clamped.tolist())}.\n"
         f"Sum: {fmt(value)} (dimensions below the floor cost lambda and get no gradient: the encoder may use them for free)."
     )
-    sec = "s6-free-bits"
     mistakes = [
-        (
-            "free_on_total",
-            "the floor applied to the total KL",
-            "Free bits floor each dimension's KL, so that a few used dimensions cannot pay for the rest.",
-            sec,
-            (max(floor, float(per_dim.sum())),),
-        ),
-        (
-            "free_min_for_max",
-            "min instead of max",
-            "max(lambda, KL_j) keeps the larger: the KL never counts below lambda.",
-            sec,
-            (float(per_dim.clamp(max=floor).sum()),),
-        ),
-        (
-            "free_hinge",
-            "max(0, KL_j - lambda) instead of max(lambda, KL_j)",
-            "The floor replaces a small KL by lambda; it does not subtract lambda.",
-            sec,
-            (float((per_dim - floor).clamp(min=0).sum()),),
-        ),
+        practice("free_bits_on_total", max(floor, float(per_dim.sum()))),
+        practice("free_bits_min_instead_of_max", float(per_dim.clamp(max=floor).sum())),
+        practice("free_bits_hinge", float((per_dim - floor).clamp(min=0).sum())),
     ]
     if b > 1:
         mistakes.append(
-            (
-                "free_per_example",
-                "the floor applied per example before the batch mean",
-                "The floor acts on the batch-mean KL of each dimension: average over the batch first.",
-                sec,
-                (float(kl.clamp(min=floor).sum(-1).mean()),),
-            )
+            practice("free_bits_per_example", float(kl.clamp(min=floor).sum(-1).mean()))
         )
     features = {"dims": d, "examples": b, "floor": floor}
     return Problem(prompt, (value,), "a number", worked, features, tuple(mistakes))
@@ -188,8 +164,9 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
         "Give the KL weight w_t and the annealed objective recon - w_t * KL."
     )
     worked += f"\nObjective = {fmt(recon)} - {fmt(weight)} * {fmt(kl)} = {fmt(objective)}."
-    mistakes = tuple(
-        (name, title, text, "s6-kl-annealing", (v, recon - v * kl)) for name, (title, text, v) in wrong.items()
+    mistakes = tuple(  # the catalogue's entry where the graded exercise has the same mistake
+        practice(name, v, recon - v * kl) if name in catalogue() else (name, title, text, "s6-kl-annealing", (v, recon - v * kl))
+        for name, (title, text, v) in wrong.items()
     )
     features = {"schedule": "cyclical" if "cycle" in inputs else "linear", "past_warmup": bool(past)}
     return Problem(prompt, (weight, objective), "a pair (w_t, objective)", worked, features, mistakes)

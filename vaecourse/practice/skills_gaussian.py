@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from ..core.kl import gaussian_kl
 from ..core.likelihoods import bernoulli_log_likelihood
+from ..grading.mistakes import practice
 from ._draws import grid, tensor64
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq, par
 
@@ -94,36 +95,12 @@ def _solve_kl(inputs: dict, level: str) -> Problem:
     mistakes = []
     if given != "log-variance":  # from log-variances, sigma as the variance is exp(s / 2): kl_std_from_logvar below
         mistakes.append(
-            (
-                "kl_sigma_for_variance",
-                "sigma used where the formula has sigma^2",
-                "The closed form needs the variances sigma^2 and their logs; your value matches using the standard deviations sigma instead.",
-                "s4-log-variance",
-                kl_with(sigma),
-            )
+            practice("kl_sigma_instead_of_variance", *kl_with(sigma))
         )
     mistakes += [
-        (
-            "kl_missing_half",
-            "the factor 1/2 is missing",
-            "Your value is twice the KL: the closed form starts with 1/2.",
-            "s4-closed-form-kl",
-            kl_with(var, half=1.0),
-        ),
-        (
-            "kl_missing_minus_one",
-            "the -1 per dimension is missing",
-            "Each dimension contributes (mu^2 + sigma^2 - log sigma^2 - 1) / 2; without the -1 the KL of the prior to itself would be D/2.",
-            "s4-closed-form-kl",
-            kl_with(var, minus=0.0),
-        ),
-        (
-            "kl_log_sign",
-            "+ log sigma^2 instead of - log sigma^2",
-            "The log-variance enters with a minus sign: small variances are penalised (-log sigma^2 > 0 when sigma^2 < 1).",
-            "s4-closed-form-kl",
-            kl_with(var, log_sign=-1.0),
-        ),
+        practice("kl_missing_half", *kl_with(var, half=1.0)),
+        practice("kl_missing_minus_one", *kl_with(var, minus=0.0)),
+        practice("kl_log_term_sign", *kl_with(var, log_sign=-1.0)),
     ]
     if given == "variance":
         mistakes.append(
@@ -137,23 +114,11 @@ def _solve_kl(inputs: dict, level: str) -> Problem:
         )
     if given == "log-variance":
         mistakes.append(
-            (
-                "kl_std_from_logvar",
-                "exp(s / 2) (the standard deviation) used as the variance",
-                "sigma^2 = exp(s); exp(s / 2) is sigma, the standard deviation.",
-                "s4-log-variance",
-                kl_with((0.5 * logvar).exp()),
-            )
+            practice("kl_sigma_instead_of_variance", *kl_with((0.5 * logvar).exp()))
         )
     if d > 1:
         mistakes.append(
-            (
-                "kl_mean_over_dims",
-                "a mean over the dimensions instead of a sum",
-                "The KL of independent dimensions is the sum of their KLs; you divided it by D.",
-                "s4-reductions",
-                (kl / d,),
-            )
+            practice("kl_mean_over_latent", kl / d)
         )
     features = {
         "dims": d,
