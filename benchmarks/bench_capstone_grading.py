@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--keep", default=None, help="write the class and the gradebook here (default: a temporary folder)")
+    parser.add_argument("--save", default=None, help="also write the numbers to this JSON file (the book's page reads one)")
     args = parser.parse_args(argv)
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-capstone-"))
     manifest = assign(["s8"], folder / "assignment")
@@ -74,17 +75,26 @@ def main(argv: list[str] | None = None) -> int:
     for student, nb in notebooks.items():
         (folder / "submissions" / student).mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(folder / "submissions" / student / name))
+    load_before = os.getloadavg()[0]
     print(f"{len(notebooks)} capstone submissions, {args.workers} worker(s), {os.cpu_count()} CPU cores; "
-          f"load average before: {os.getloadavg()[0]:.2f}")
+          f"load average before: {load_before:.2f}")
     start = time.perf_counter()
     grade_class(folder / "submissions", folder / "graded", manifest=folder / "assignment" / "manifest.json",
                 workers=args.workers)
     wall = time.perf_counter() - start
+    seconds = {}
     for row in read_csv(folder / "graded" / "grades.csv"):
         record = json.loads((folder / "graded" / "results" / f"{row['student']}.json").read_text())
+        seconds[row["student"]] = record["seconds"]
         print(f"  {row['student']:<16} {row['status']:<14} {row['total']:>5} / {row['max']}  "
               f"{record['seconds']:6.1f} s  mistakes: {row['mistakes'] or '-'}")
-    print(f"graded {len(notebooks)} submissions in {wall:.1f} s; load average after: {os.getloadavg()[0]:.2f}")
+    load_after = os.getloadavg()[0]
+    print(f"graded {len(notebooks)} submissions in {wall:.1f} s; load average after: {load_after:.2f}")
+    if args.save:
+        result = {"date": time.strftime("%Y-%m-%d"), "workers": args.workers, "cpu_cores": os.cpu_count(),
+                  "wall_s": round(wall, 1), "load_before": round(load_before, 1), "load_after": round(load_after, 1),
+                  **{f"{student}_s": round(value, 1) for student, value in seconds.items()}}
+        Path(args.save).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
