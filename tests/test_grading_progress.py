@@ -78,9 +78,9 @@ def test_gate_uses_this_kernels_checks_and_records_them(capsys):
     gate_result = gate("s4")
     printed = capsys.readouterr().out
     assert gate_result.score == 2.0 and not gate_result.passed
-    assert "practice_missing_half" in printed and "Progress saved" in printed
+    assert "kl_missing_half" in printed and "Progress saved" in printed
     stored = load_progress()["sessions"]["s4"]
-    assert stored["exercises"]["kl_practice"]["mistake"] == "practice_missing_half"
+    assert stored["exercises"]["kl_practice"]["mistake"] == "kl_missing_half"
 
 
 def test_progress_command_shows_status_and_what_to_review(capsys):
