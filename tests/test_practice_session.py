@@ -145,6 +145,8 @@ def test_fixed_check_seed_makes_the_sequence_of_variants_reproducible(monkeypatc
 
 def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="session must be one of"):
+        practise("s9")
+    with pytest.raises(ValueError, match="session s8 has no practice variants.*must be one of s1, .*s7"):
         practise("s8")
     with pytest.raises(ValueError, match="level must be one of"):
         practise("s4", level="impossible")

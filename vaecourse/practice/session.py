@@ -13,6 +13,7 @@ import secrets
 from ..grading.checker import SEED_ENV
 from ..grading.practice_log import COUNTING_LEVELS
 from .registry import skills_for_session
+from ..grading.sections import SESSIONS
 from .skill import LEVELS
 from .variant import Variant, draw_variant
 
@@ -42,6 +43,12 @@ def practise(
         The :class:`Variant`; answer it with ``variant.check(answer)``.
     """
     names = skills_for_session(session)
+    if not names:
+        with_practice = sorted({s for s in SESSIONS if skills_for_session(s)})
+        raise ValueError(
+            f"session {session} has no practice variants (its exercises are whole models); "
+            f"session must be one of {', '.join(with_practice)}"
+        )
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     if skill is not None and skill not in names:
