@@ -198,3 +198,14 @@ def test_the_suggested_hint_works_for_a_variant(capsys):
     assert not result.passed and result.mistake is None and "variant.hint() may help" in out
     variant.hint()
     assert "Hint 1 of 1 (the IWAE bound from log-weights): L_K = log((1/K)" in capsys.readouterr().out
+
+
+def test_no_variant_is_drawn_while_the_instructors_grader_runs_the_notebook(monkeypatch, capsys):
+    from vaecourse.grading.checker import GRADING_MODE_ENV
+
+    monkeypatch.setenv(GRADING_MODE_ENV, "1")
+    variant = practise("s4")
+    variant.check(0.5)
+    shown = capsys.readouterr().out
+    assert "not drawn while the instructor's grader runs" in shown and "variant.check" in shown
+    assert "not drawn" in repr(variant) and "Practice (" not in shown

@@ -33,6 +33,8 @@ from .sandbox import DEFAULT_TIMEOUT_S, OUTPUT_LIMIT_CHARS, SandboxOutcome, run_
 SEED_ENV = "VAECOURSE_CHECK_SEED"
 TIMEOUT_ENV = "VAECOURSE_CHECK_TIMEOUT"
 RESULTS_ENV = "VAECOURSE_RESULTS_PATH"
+# Set in a kernel that the instructor's grader runs: the bank is out of its reach, so practice is not drawn there.
+GRADING_MODE_ENV = "VAECOURSE_GRADING_MODE"
 
 _latest: dict[str, R.CheckResult] = {}  # this kernel's latest result per exercise, read by the gate
 NOT_ATTEMPTED_MESSAGE = "Not attempted yet: fill in your answer above, run that cell, then run this check again."

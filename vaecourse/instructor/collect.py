@@ -174,9 +174,11 @@ def collection_cell(answers: dict[str, str], *, seed: int, timeout: float, path:
 
 
 def enter_grading_mode() -> None:
-    """Make ``check``, ``hint`` and ``gate`` in this kernel say that the grader checks (they need the bank)."""
+    """Make ``check``, ``hint``, ``gate`` and ``practise`` in this kernel say that the grader checks (they need the bank)."""
     import vaecourse.grading as grading
     from vaecourse.grading import checker, gate
+
+    os.environ[checker.GRADING_MODE_ENV] = "1"  # practise() draws nothing (its mistakes live in the bank)
 
     def check(exercise_id, answer=None, **_):
         print(f"{exercise_id}: {GRADING_MODE_NOTE}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from ..grading.checker import SEED_ENV
+from ..grading.checker import GRADING_MODE_ENV, SEED_ENV
 from ..grading.practice_log import COUNTING_LEVELS
 from .registry import skills_for_session
 from ..grading.sections import SESSIONS
@@ -27,9 +27,22 @@ def _fresh_seed(session: str) -> int:
     return secrets.randbelow(2**31)
 
 
+class NotDrawn:
+    """What :func:`practise` returns while the instructor's grader runs the notebook: every call says so."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: print(f"variant.{name}: {NOT_DRAWN_NOTE}")
+
+    def __repr__(self) -> str:
+        return f"<practice variant not drawn: {NOT_DRAWN_NOTE}>"
+
+
+NOT_DRAWN_NOTE = "practice is not drawn while the instructor's grader runs your notebook (it grades only the exercises)"
+
+
 def practise(
     session: str, level: str = "medium", *, skill: str | None = None, seed: int | None = None, quiet: bool = False
-) -> Variant:
+) -> Variant | NotDrawn:
     """Draw a fresh practice variant for ``session`` (``"s1"`` ... ``"s7"``), print it and return it.
 
     Args:
@@ -40,8 +53,12 @@ def practise(
         quiet: do not print the problem.
 
     Returns:
-        The :class:`Variant`; answer it with ``variant.check(answer)``.
+        The :class:`Variant`; answer it with ``variant.check(answer)``. In a kernel that the
+        instructor's grader runs (``VAECOURSE_GRADING_MODE`` set), a :class:`NotDrawn` that says so.
     """
+    if os.environ.get(GRADING_MODE_ENV, "").strip():
+        print(f"practise({session!r}): {NOT_DRAWN_NOTE}.")
+        return NotDrawn()
     names = skills_for_session(session)
     if not names:
         with_practice = sorted({s for s in SESSIONS if skills_for_session(s)})
