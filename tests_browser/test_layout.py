@@ -97,6 +97,7 @@ def open_at(browser, url: str, width: int, dark: bool, redirects_to: str | None)
     problems: list[str] = []
     page = context.new_page()
     page.on("console", lambda message: message.type == "error" and problems.append(f"console error: {message.text}"))
+    page.on("response", lambda response: response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}"))
     page.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
     page.goto(url, wait_until="load")
     if redirects_to:
