@@ -23,6 +23,7 @@ from . import result as R
 from .choices import grade_choice
 from .compare import describe_value, first_difference, numbers_close, records_agree
 from .diagnose import Diagnosis, diagnose
+from .display import show_feedback
 from .exercise import Exercise, FunctionExercise, ValueExercise
 from .observe import Case, as_floats, encode, observe, observe_value
 from .practice_log import clear_practice
@@ -303,7 +304,7 @@ def check(
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(result.to_dict()) + "\n")
     if not quiet:
-        print(result.feedback)
+        show_feedback(result.feedback, result.review)
     return result
 
 

@@ -9,7 +9,9 @@ The instructor source (``exercises/source/sN_*.ipynb``) marks what learners must
 - in Markdown cells, text between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` (removed).
 
 Outputs and execution counts are cleared, cells left empty are dropped, and the notebook metadata
-records ``vaecourse.edition = "student"``. The result is byte-for-byte reproducible, so a test can
+records ``vaecourse.edition = "student"``. When ``_config.yml`` names the course's repository
+(``repository.url``), the edition also opens with a collapsed cell that installs ``vaecourse`` from it in
+Colab only, and its first Markdown cell links to the notebook in Colab (:mod:`.links`). The result is byte-for-byte reproducible, so a test can
 assert that the committed student editions equal what this module generates.
 
 Regenerate them all: ``python -m vaecourse.grading.editions`` (``--check`` only reports drift).
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 
+from .links import CourseLinks, colab_install_cell, colab_url, course_links, read_links
 from .sections import SESSIONS
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -90,8 +93,28 @@ def hidden_regions(source_notebook) -> list[str]:
     return texts
 
 
-def student_notebook(source_notebook) -> nbformat.NotebookNode:
-    """The student edition of an instructor notebook (a new notebook; the input is not modified)."""
+def add_public_links(nb, path: str, links: CourseLinks) -> None:
+    """Links that need a public address, only when ``_config.yml`` names it: the published page to read
+    first (``html.baseurl``), and Colab (``repository.url`` on GitHub: a link, and the install cell first)."""
+    first_markdown = next((cell for cell in nb.cells if cell.cell_type == "markdown"), None)
+    session = next((s for s in SESSIONS.values() if s.notebook == path), None)
+    extra = []
+    if links.book_url and session is not None:
+        extra.append(f"Online: [the published page]({links.book_url.rstrip('/')}/{session.page}.html).")
+    url = colab_url(path, links)
+    if url is not None:
+        extra.append(f"[Open in Colab]({url}): this notebook there (its first, hidden cell installs the course's package).")
+        nb.cells.insert(0, colab_install_cell(links))
+    if first_markdown is not None and extra:
+        first_markdown.source += "\n\n" + " ".join(extra)
+
+
+def student_notebook(source_notebook, path: str = "", links: CourseLinks | None = None) -> nbformat.NotebookNode:
+    """The student edition of an instructor notebook (a new notebook; the input is not modified).
+
+    ``path`` is the edition's path in the repository (e.g. ``exercises/s4_gaussian_kl.ipynb``); with it and
+    a repository in ``links``, the edition gets its links to the published book and to Colab (:func:`add_public_links`).
+    """
     nb = copy.deepcopy(source_notebook)
     cells = []
     for index, cell in enumerate(nb.cells):
@@ -108,22 +131,33 @@ def student_notebook(source_notebook) -> nbformat.NotebookNode:
     meta = dict(nb.metadata.get("vaecourse", {}))
     meta["edition"] = "student"
     nb.metadata["vaecourse"] = meta
+    if path and links is not None:
+        add_public_links(nb, path, links)
     return nb
 
 
-def student_edition_text(src: str | Path) -> str:
-    """The student edition of the notebook at ``src`` as the exact text that is written to disk."""
+def _edition_path(src: Path) -> str:
+    """``exercises/source/sN.ipynb`` -> ``exercises/sN.ipynb``, the path the student edition has in the repository."""
+    return f"{src.parent.parent.name}/{src.name}" if src.parent.name == "source" else ""
+
+
+def student_edition_text(src: str | Path, links: CourseLinks | None = None) -> str:
+    """The student edition of the notebook at ``src`` as the exact text that is written to disk.
+
+    ``links``: the course's addresses (default: this checkout's ``_config.yml``).
+    """
     source = nbformat.read(str(src), as_version=4)
-    return nbformat.writes(student_notebook(source)) + "\n"
+    links = course_links() if links is None else links
+    return nbformat.writes(student_notebook(source, _edition_path(Path(src)), links)) + "\n"
 
 
-def make_student_edition(src: str | Path, dst: str | Path) -> Path:
+def make_student_edition(src: str | Path, dst: str | Path, links: CourseLinks | None = None) -> Path:
     """Write the student edition of the instructor notebook ``src`` to ``dst``; return ``dst``.
 
     Raises:
         EditionError: unbalanced or nested markers in ``src`` (naming the cell and line).
     """
-    text = student_edition_text(src)
+    text = student_edition_text(src, links)
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(text, encoding="utf-8")
@@ -143,14 +177,16 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="only report student editions that differ from their sources"
     )
     args = parser.parse_args(argv)
+    config = Path(args.root) / "_config.yml"
+    links = read_links(config) if config.is_file() else CourseLinks()
     stale = []
     for src, dst in edition_pairs(args.root):
-        expected = student_edition_text(src)
+        expected = student_edition_text(src, links)
         if args.check:
             if not dst.exists() or dst.read_text(encoding="utf-8") != expected:
                 stale.append(dst)
         else:
-            make_student_edition(src, dst)
+            make_student_edition(src, dst, links)
             print(f"wrote {dst}")
     for path in stale:
         print(f"stale: {path} (run python -m vaecourse.grading.editions)")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from . import result as R
 from .checker import latest_results
+from .display import show_feedback
 from .practice_log import COUNTING_LEVELS, PRACTICE_FLOOR, PRACTICE_STREAK, practice_streak
 from .progress import MASTERY_THRESHOLD, record_session
 from .registry import exercises_for_session
@@ -163,5 +164,5 @@ def gate(session: str, *, record: bool = True, quiet: bool = False) -> GateResul
             note = f"\n(Progress could not be saved: {exc})"
         result = GateResult(**{**result.__dict__, "summary": result.summary + note})
     if not quiet:
-        print(result.summary)
+        show_feedback(result.summary, result.review)
     return result
