@@ -135,10 +135,14 @@ GENERIC_BY_NAME = {m.name: m for m in GENERIC}
 
 @functools.cache
 def catalogue() -> dict[str, Mistake]:
-    """Every mistake by id: the generic entries and the bank's. Raises if one id has two different definitions."""
+    """Every mistake by id: the generic entries, the mistakes of method and the bank's. Raises if one id has two different definitions."""
+    from .mistakes_of_method import METHOD
     from .registry import all_mistakes
 
     entries: dict[str, Mistake] = dict(GENERIC_BY_NAME)
+    for mistake in METHOD:
+        if entries.setdefault(mistake.name, mistake) is not mistake:
+            raise ValueError(f"mistake {mistake.name!r} is defined twice (again in mistakes_of_method); reuse the entry")
     for exercise, mistake in all_mistakes():
         known = entries.setdefault(mistake.name, mistake)
         if (known.title, known.explanation, known.section) != (mistake.title, mistake.explanation, mistake.section):
@@ -164,9 +168,15 @@ def practice(mistake_id: str, *values: float) -> tuple[str, str, str, str, tuple
 
 
 def markdown(mistake_ids) -> str:
-    """The entries as a Markdown list (the book's "common mistakes" sections render them from here)."""
+    """The entries as a MyST Markdown list, each with its id and a link to its book section.
+
+    The book's "common mistakes" sections render them from here (a ``remove-input`` cell displaying
+    ``IPython.display.Markdown(markdown([...]))``; ``nb_render_markdown_format: myst`` in ``_config.yml``
+    makes the ``{ref}`` links resolve). Raises KeyError for an id the catalogue lacks.
+    """
     lines = []
     for mistake_id in mistake_ids:
         m = entry(mistake_id)
-        lines.append(f"- **{m.title[:1].upper() + m.title[1:]}** (`{m.name}`). {m.explanation}")
+        link = f" (See {{ref}}`{m.section}`.)" if m.section else ""
+        lines.append(f"- **{m.title[:1].upper() + m.title[1:]}** (`{m.name}`). {m.explanation}{link}")
     return "\n".join(lines)

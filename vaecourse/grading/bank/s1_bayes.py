@@ -249,7 +249,7 @@ EXERCISES = (
             Mistake(
                 "kl_is_symmetric",
                 "the KL taken as symmetric",
-                "The KL is not symmetric: KL(q || p) averages under q and KL(p || q) under p; they differ in general (and give different fits).",
+                "The KL is not symmetric: KL(q || p) averages under q and KL(p || q) under p; they differ in general (and give different fits). Code that swaps the arguments still runs and still returns a positive number: read KL(a || b) as an expectation under a.",
                 "s1-kl-divergence",
                 choices=frozenset("b"),
             ),

@@ -194,7 +194,7 @@ EXERCISES = (
             Mistake(
                 "gap_kl_to_prior",
                 "the KL to the prior instead of to the posterior",
-                "KL(q || p(z)) is the regulariser in the ELBO; the gap to log p(x) is the KL to the true posterior p(z|x).",
+                "KL(q || p(z)) is the regulariser in the ELBO; the gap to log p(x) is the KL to the true posterior p(z|x). They are different numbers: ELBO + KL(q || p(z)) is not log p(x).",
                 "s2-tightness",
                 variants=(lambda: _kl(_t(Q), _t(PRIOR)),),
             ),

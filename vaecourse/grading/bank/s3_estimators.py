@@ -172,7 +172,10 @@ EXERCISES = (
             Mistake(
                 "rounding_gives_gradients",
                 "rounding keeps the gradient",
-                "Rounding is flat almost everywhere: its gradient is zero, so nothing flows back (straight-through tricks are biased).",
+                "Rounding (like argmax, a Gumbel-max or a torch.multinomial sample) is flat almost everywhere: its gradient is "
+                "zero or absent, so nothing flows back to the logits; a decoder fed such a sample trains while the encoder "
+                "silently does not. Use the score function or a relaxation (straight-through tricks are biased), and check "
+                "the logits' .grad.",
                 "s3-discrete-latents",
                 choices=frozenset("d"),
             ),

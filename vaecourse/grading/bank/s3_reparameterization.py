@@ -171,8 +171,9 @@ REPARAM_MISTAKES = (
         "the gradient path is cut (detach or no_grad)",
         "No gradient reaches mu or logvar (or one of them) through your samples. The whole point of z = mu + sigma * eps "
         "is that z is a differentiable function of mu and logvar: do not detach, do not wrap it in torch.no_grad(), do "
-        "not use .data, do not draw z with torch.normal(mu, std) (its gradient is zero), and do not rebuild z from "
-        ".item() or NumPy values.",
+        "not use .data, do not draw z with torch.normal(mu, std) or distribution.sample() (no gradient flows through "
+        "them), and do not rebuild z from .item() or NumPy values. A training loop on such samples runs without an "
+        "error and its parameters never move: check that a parameter's .grad is non-zero after the first step.",
         "s3-why-sampling-blocks-gradients",
         variants=(_no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps)),
         predicate=gradient_cut,

@@ -164,7 +164,8 @@ KL_MISTAKES = (
         "kl_wrong_sign",
         "the sign is flipped",
         "A KL divergence is never negative. Your values are minus the KL: the familiar "
-        "-1/2 sum(1 + logvar - mu^2 - exp(logvar)) has a minus sign in front, which your version dropped (or added twice).",
+        "-1/2 sum(1 + logvar - mu^2 - exp(logvar)) has a minus sign in front, which your version dropped (or added twice). Trained "
+        "on, it rewards moving away from the prior. Check that a KL is exactly 0 at mu = 0, logvar = 0 and never negative.",
         "s4-closed-form-kl",
         variants=(lambda mu, s: 0.5 * (1 + s - mu.pow(2) - s.exp()).sum(-1),),
     ),

@@ -183,7 +183,8 @@ BERNOULLI_MISTAKES = (
         "bernoulli_default_mean_reduction",
         "the loss's default reduction='mean' collapsed everything to one number",
         "F.binary_cross_entropy_with_logits averages over all pixels and examples unless you pass reduction='none'. "
-        "Return one log-likelihood per example, summed over its pixels.",
+        "Added to a KL summed over latent dimensions, that mean weights the KL by the number of pixels (an accidental "
+        "beta). Return one log-likelihood per example, summed over its pixels; the batch mean comes once, in the loss.",
         "s4-reductions",
         variants=(
             lambda l, x: -F.binary_cross_entropy_with_logits(l, x),

@@ -64,7 +64,8 @@ EVALUATION_MISTAKES = (
         "Your function returns recon - beta * KL, the objective training maximised. The bound on log p(x) is a "
         "property of the model and q, not of how they were trained: it is recon - KL, with weight 1. With beta < 1 "
         "(a warm-up weight) the weighted value can even exceed log p(x); with beta > 1 it understates it, so models "
-        "trained with different betas cannot be compared on it.",
+        "trained with different betas cannot be compared on it. The same holds for a free-bits floor: report the ELBO at "
+        "weight 1 without free bits, or an importance-sampled log-likelihood.",
         _EVAL,
         variants=(lambda r, k, beta: r - beta * k,),
     ),

@@ -61,7 +61,9 @@ IWAE_MISTAKES = (
         "iwae_mean_instead_of_logsumexp",
         "the mean of the log-weights instead of the log of their mean",
         "mean_k log w_k is the K-sample ELBO, not the IWAE bound: the bound is log((1/K) sum_k w_k), the log of an "
-        "average of weights, which is what makes it tighter. Compute it as logsumexp(log_w) - log K.",
+        "average of weights, which is what makes it tighter. By Jensen's inequality a mean of logs lies below the log "
+        "of the mean, and more samples make it more precise, not less wrong (averaging log p(x|z) over prior draws "
+        "estimates E_p(z)[log p(x|z)], not log p(x)). Compute it as logsumexp(log_w) - log K.",
         _IWAE,
         variants=(lambda lw: lw.mean(-1),),
     ),
@@ -69,8 +71,9 @@ IWAE_MISTAKES = (
         "iwae_no_max_shift",
         "exponentiating log-weights without subtracting their maximum",
         "Right formula, unstable arithmetic: exp(1000) overflows to inf and exp(-1000) underflows to 0, so log-weights "
-        "of realistic size give inf or -inf. Subtract the largest log-weight before exponentiating and add it back "
-        "afterwards: the log-sum-exp trick.",
+        "of realistic size give inf or -inf (in float32, exp(a) is 0 once a is below about -104, and a 28x28 image's "
+        "log-weights are around -100 nats or lower). Subtract the largest log-weight before exponentiating and add it "
+        "back afterwards: the log-sum-exp trick, as torch.logsumexp does.",
         _IWAE,
         variants=(lambda lw: torch.log(lw.exp().sum(-1)) - _log_k(lw), lambda lw: torch.log(lw.exp().mean(-1))),
         predicate=unstable_only,
@@ -257,7 +260,8 @@ EXERCISES = (
             Mistake(
                 "kl_added",
                 "the KL added instead of subtracted",
-                "ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)).",
+                "ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)): the KL is subtracted. Added, the result is no longer a lower "
+                "bound on log p(x), and the KL's -log sigma^2 term, meant to punish a needle-thin q, rewards it without limit.",
                 "s2-elbo-decomposition",
                 variants=(lambda: -85.0 + 12.5, lambda: -85.0 + 4 * 12.5),
             ),

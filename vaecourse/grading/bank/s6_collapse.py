@@ -49,7 +49,8 @@ AU_MISTAKES = (
     Mistake(
         "au_variance_over_latents",
         "the variance over latent dimensions instead of over data points",
-        "A unit is active if its encoder mean changes from one input to the next: take the variance over the data (dim=0) for each latent dimension, not over the dimensions of one example.",
+        "A unit is active if its encoder mean changes from one input to the next: take the variance over the data (dim=0) for each latent dimension, not over the dimensions of one example. "
+        "Over the dimensions, a collapsed encoder whose constant mean differs from one dimension to the next looks active.",
         _MEASURE,
         variants=(lambda mu, t=0.01: int((mu.var(dim=1) > t).sum()),),
     ),

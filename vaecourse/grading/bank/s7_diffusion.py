@@ -48,7 +48,9 @@ FORWARD_MISTAKES = (
     Mistake(
         "diffusion_no_sqrt",
         "alpha_bar itself where its square root belongs",
-        "q(x_t | x_0) = N(sqrt(alpha_bar) x_0, (1 - alpha_bar) I): the coefficients are the square roots, so that the variance of x_t stays 1 for unit-variance data.",
+        "q(x_t | x_0) = N(sqrt(alpha_bar) x_0, (1 - alpha_bar) I): the coefficients are the square roots, so that the variance of x_t stays 1 for unit-variance data. "
+        "Without them the noised data shrink toward zero variance in the middle of the schedule, and the network is "
+        "trained on inputs it never sees when sampling.",
         _FWD,
         # Ryota-Kawamura/How-Diffusion-Models-Work#1: the square root on the signal only
         variants=(
@@ -214,6 +216,15 @@ EXERCISES = (
                 "sqrt(1 - alpha_bar_T) multiplies the noise; the question asks for the coefficient of x_0.",
                 _FWD,
                 variants=(lambda: math.sqrt(1 - _signal(root=False)),),
+            ),
+            Mistake(
+                "step_index_off_by_one",
+                "off by one in the diffusion step index",
+                "Steps are numbered t = 1..T and tensors from 0: the alpha_bar of step t is alphas_bar[t - 1]. Using "
+                "alphas_bar[t] noises every example one step too much and fails with an IndexError at t = T; a product "
+                "over T - 1 or T + 1 steps is the same mistake.",
+                _FWD,
+                variants=(lambda: _signal(steps=99), lambda: _signal(steps=101)),
             ),
         ),
         hints=("With a constant beta, alpha_bar_T = (1 - beta)^T; the coefficient of x_0 is its square root.",),
