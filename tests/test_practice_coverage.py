@@ -86,8 +86,8 @@ def test_a_wrong_kl_carried_through_to_the_gap_is_named():
         recon = sum(a * math.log(b) for a, b in zip(q, lik))
         log_px = math.log(sum(a * b for a, b in zip(prior, lik)))
         wrong_kls = {
-            "delbo_kl_reversed_in_gap": sum(p * math.log(p / a) for p, a in zip(prior, q)),
-            "delbo_kl_without_entropy_in_gap": -sum(a * math.log(p) for a, p in zip(q, prior)),
+            "gap_with_reversed_kl": sum(p * math.log(p / a) for p, a in zip(prior, q)),
+            "gap_with_cross_entropy": -sum(a * math.log(p) for a, p in zip(q, prior)),
         }
         for name, kl in wrong_kls.items():
             result = grade(variant._exercise(), (recon, kl, log_px - (recon - kl)))

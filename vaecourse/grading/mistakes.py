@@ -3,10 +3,12 @@
 A mistake is a :class:`~vaecourse.grading.exercise.Mistake`, defined once: its ``name`` (the id),
 ``title`` (what it is), ``explanation`` (why it is wrong), ``section`` (the book section) and how to
 produce it from the reference (``variants``, a ``predicate``, or for the generic entries below a
-``behaviour``). The bank's modules define the mistakes of their exercises; a value exercise or a
-practice skill that meets the same mistake reuses that entry (:meth:`Mistake.on`, :func:`practice`)
-instead of writing it again. The generic entries name what the checker recognises by behaviour in
-any exercise (a sign, a factor, a shape, a cut gradient) when no exercise-specific entry fits.
+``behaviour``). The bank's modules define the mistakes of their exercises, and in ``PRACTICE_MISTAKES``
+those that only a practice skill meets (their ``behaviour`` says how the skill computes the wrong
+value); a value exercise or a practice skill that meets a mistake reuses its entry (:meth:`Mistake.on`,
+:func:`practice`) instead of writing it again: no practice module holds a mistake text of its own.
+The generic entries name what the checker recognises by behaviour in any exercise (a sign, a factor,
+a shape, a cut gradient) when no exercise-specific entry fits.
 
     >>> entry("kl_mean_over_latent").title
     'a mean over latent dimensions instead of a sum'
@@ -135,18 +137,23 @@ GENERIC_BY_NAME = {m.name: m for m in GENERIC}
 
 @functools.cache
 def catalogue() -> dict[str, Mistake]:
-    """Every mistake by id: the generic entries, the mistakes of method and the bank's. Raises if one id has two different definitions."""
+    """Every mistake by id: the generic entries, the mistakes of method, the exercises' and the practice-only ones.
+
+    Raises if one id has two different definitions.
+    """
     from .mistakes_of_method import METHOD
-    from .registry import all_mistakes
+    from .registry import all_mistakes, practice_only_mistakes
 
     entries: dict[str, Mistake] = dict(GENERIC_BY_NAME)
     for mistake in METHOD:
         if entries.setdefault(mistake.name, mistake) is not mistake:
             raise ValueError(f"mistake {mistake.name!r} is defined twice (again in mistakes_of_method); reuse the entry")
-    for exercise, mistake in all_mistakes():
+    found = [(exercise.id, mistake) for exercise, mistake in all_mistakes()]
+    found += [("the practice-only entries", mistake) for mistake in practice_only_mistakes()]
+    for where, mistake in found:
         known = entries.setdefault(mistake.name, mistake)
         if (known.title, known.explanation, known.section) != (mistake.title, mistake.explanation, mistake.section):
-            raise ValueError(f"mistake {mistake.name!r} is defined twice (again in {exercise.id}); reuse the entry")
+            raise ValueError(f"mistake {mistake.name!r} is defined twice (again in {where}); reuse the entry")
     return entries
 
 

@@ -15,12 +15,12 @@ from .sections import SESSIONS
 
 
 @functools.cache
-def _catalogue() -> dict[str, Exercise]:
-    # In session order and, within a session, in notebook order: all_exercises returns this order.
+def _bank() -> tuple:
+    """The bank's modules, in session order and, within a session, in notebook order."""
     from .bank import s1_bayes, s2_elbo, s3_estimators, s3_reparameterization, s4_gaussian_kl, s4_likelihoods
     from .bank import s5_evaluation, s5_practice, s6_collapse, s7_diffusion, s8_capstone
 
-    bank = (
+    return (
         s1_bayes,
         s2_elbo,
         s3_reparameterization,
@@ -33,6 +33,12 @@ def _catalogue() -> dict[str, Exercise]:
         s7_diffusion,
         s8_capstone,
     )
+
+
+@functools.cache
+def _catalogue() -> dict[str, Exercise]:
+    # In session order and, within a session, in notebook order: all_exercises returns this order.
+    bank = _bank()
     exercises: dict[str, Exercise] = {}
     for module in bank:
         for exercise in module.EXERCISES:
@@ -40,6 +46,11 @@ def _catalogue() -> dict[str, Exercise]:
                 raise ValueError(f"exercise id {exercise.id!r} is defined twice (in {module.__name__})")
             exercises[exercise.id] = exercise
     return exercises
+
+
+def practice_only_mistakes() -> list[Mistake]:
+    """The mistakes only the practice variants meet (each bank module's ``PRACTICE_MISTAKES``), in bank order."""
+    return [m for module in _bank() for m in getattr(module, "PRACTICE_MISTAKES", ())]
 
 
 def all_exercises() -> list[Exercise]:

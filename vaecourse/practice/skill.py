@@ -2,7 +2,8 @@
 
 A :class:`Skill` pairs a ``draw(rng, level)`` (the surface details: sizes and values) with a
 ``solve(inputs, level)`` that returns a :class:`Problem`: the prompt, the answer, a worked solution
-with the numbers filled in, the known mistakes with the values they give, and the *difficulty
+with the numbers filled in, the known mistakes (catalogue entries by id, through
+:func:`~vaecourse.grading.mistakes.practice`) with the values they give, and the *difficulty
 features* of the draw. Each level fixes the ranges those features may take (:class:`Range`,
 :class:`OneOf`), so variants change their numbers without changing their difficulty.
 """
@@ -49,7 +50,7 @@ class Problem:
     answer_form: str
     worked_solution: str
     features: dict[str, Any]
-    mistakes: tuple[tuple[str, str, str, str, tuple[float, ...]], ...] = ()  # name, title, explanation, section, value
+    mistakes: tuple[tuple[str, str, str, str, tuple[float, ...]], ...] = ()  # catalogue entries: grading.mistakes.practice(id, *value)
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
 

@@ -14,6 +14,7 @@ import torch
 
 from ..core.kl import categorical_kl
 from ..core.montecarlo import monte_carlo_estimate
+from ..grading.mistakes import practice
 from ._draws import grid, probabilities
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq, par
 
@@ -69,48 +70,18 @@ def _solve_post(inputs: dict, level: str) -> Problem:
         f"{convert}Precisions add: 1/v_n = 1/v0 + n/sigma^2 = {fmt(1 / v0)} + {n}/{fmt(s2)} = {fmt(1 / var)}, "
         f"so v_n = {fmt(var)}.\nm_n = v_n (m0/v0 + sum_i x_i/sigma^2) = {fmt(var)} * ({fmt(m0 / v0)} + {par(total)}/{fmt(s2)}) = {fmt(mean)}."
     )
-    sec = "s1-conjugate-example"
     mistakes = [
-        (
-            "post_ignores_prior",
-            "the prior is ignored",
-            "Your answer is the data's own mean and its variance sigma^2/n: the prior's precision 1/v0 adds to the data's.",
-            sec,
-            (total / n, s2 / n),
-        ),
-        (
-            "post_returns_std",
-            "the posterior standard deviation instead of the variance",
-            "Report v_n = 1/(1/v0 + n/sigma^2), not its square root.",
-            sec,
-            (mean, math.sqrt(var)),
-        ),
-        (
-            "post_returns_precision",
-            "the posterior precision instead of the variance",
-            "The variance is the reciprocal of the summed precisions.",
-            sec,
-            (mean, 1 / var),
-        ),
+        practice("posterior_ignores_prior", total / n, s2 / n),
+        practice("posterior_returns_std", mean, math.sqrt(var)),
+        practice("posterior_returns_precision", mean, 1 / var),
     ]
     if n > 1:
-        mistakes.append(
-            (
-                "post_forgets_n",
-                "the data counted as one observation",
-                "Each of the n observations adds precision 1/sigma^2: n/sigma^2 in all.",
-                sec,
-                posterior(1 / v0, 1 / s2, total / n / s2),
-            )
-        )
+        mistakes.append(practice("posterior_forgets_n", *posterior(1 / v0, 1 / s2, total / n / s2)))
     if hard:
         mistakes.append(
-            (
-                "post_std_as_variance",
-                "standard deviations used as variances",
-                "The problem gives standard deviations: square them first.",
-                sec,
-                posterior(1 / inputs["prior_std"], n / inputs["noise_std"], total / inputs["noise_std"]),
+            practice(
+                "posterior_std_as_variance",
+                *posterior(1 / inputs["prior_std"], n / inputs["noise_std"], total / inputs["noise_std"]),
             )
         )
     features = {"observations": n, "prior_mean": m0, "given": "std" if hard else "variance"}
@@ -153,44 +124,16 @@ def _solve_mc(inputs: dict, level: str) -> Problem:
         worked += (
             f"\nThe error falls like 1/sqrt(n): {k} times smaller needs {k}^2 = {k * k} times the draws, {n * k * k}."
         )
-    sec = "s1-monte-carlo"
-
     def with_se(value, needed=float(n * k * k)):
         return (mean, value, needed)[: len(answer)]
 
     mistakes = [
-        (
-            "mc_population_std",
-            "the standard deviation divided by n instead of n - 1",
-            "An unbiased sample variance divides by n - 1.",
-            sec,
-            with_se(std * math.sqrt((n - 1) / n) / math.sqrt(n)),
-        ),
-        (
-            "mc_missing_sqrt_n",
-            "the standard deviation of f instead of the error of its mean",
-            "The mean of n draws varies less than one draw: divide s by sqrt(n).",
-            sec,
-            with_se(std),
-        ),
-        (
-            "mc_divided_by_n",
-            "s / n instead of s / sqrt(n)",
-            "The variance of the mean is s^2 / n, so its standard deviation is s / sqrt(n).",
-            sec,
-            with_se(std / n),
-        ),
+        practice("se_population_std", *with_se(std * math.sqrt((n - 1) / n) / math.sqrt(n))),
+        practice("se_missing_sqrt_n", *with_se(std)),
+        practice("se_divided_by_n", *with_se(std / n)),
     ]
     if k > 1:
-        mistakes.append(
-            (
-                "mc_linear_in_n",
-                "the error taken to fall like 1/n",
-                "The standard error falls like 1/sqrt(n): k times smaller needs k^2 times the draws.",
-                sec,
-                with_se(se, float(n * k)),
-            )
-        )
+        mistakes.append(practice("mc_error_linear_in_n", *with_se(se, float(n * k))))
     features = {"samples": n, "decimals": 0 if level == "easy" else 1, "asks_samples_needed": k > 1}
     return Problem(ask + ".", answer, form, worked, features, tuple(mistakes))
 
@@ -226,33 +169,15 @@ def _solve_dkl(inputs: dict, level: str) -> Problem:
     if both:
         worked += f"\nThe same with the roles swapped gives KL(p || q) = {fmt(backward)}: the KL is not symmetric."
     answer = (forward, backward) if both else (forward,)
-    sec = "s1-kl-divergence"
-    log2 = math.log(2)
     mistakes = [
-        (
-            "dkl_log_base_2",
-            "logarithms to base 2 (bits) instead of natural logs (nats)",
-            "The course measures KL in nats: use the natural log.",
-            sec,
-            tuple(v / log2 for v in answer),
+        practice("kl_in_bits", *(v / math.log(2) for v in answer)),
+        practice(
+            "kl_log_ratios_unweighted",
+            float((q / p).log().sum()),
+            *((float((p / q).log().sum()),) if both else ()),
         ),
-        (
-            "dkl_unweighted",
-            "the log-ratios summed without the weights q_k",
-            "KL(q || p) is an expectation under q: weight each log-ratio by q_k.",
-            sec,
-            (float((q / p).log().sum()),) + ((float((p / q).log().sum()),) if both else ()),
-        ),
+        practice("kl_direction_reversed", *((backward, forward) if both else (backward,))),
     ]
-    mistakes.append(
-        (
-            "dkl_swapped",
-            "the two directions swapped",
-            "KL(q || p) weights by q and divides by p; you computed the other direction.",
-            sec,
-            (backward, forward) if both else (backward,),
-        )
-    )
     features = {"outcomes": q.numel(), "both_directions": both, "min_probability": float(torch.cat([q, p]).min())}
     return Problem(
         prompt, answer, "a pair (KL(q || p), KL(p || q))" if both else "a number", worked, features, tuple(mistakes)

@@ -11,7 +11,7 @@ import random
 
 import torch
 
-from ..grading.mistakes import catalogue, practice
+from ..grading.mistakes import practice
 from ..training.loop import cyclical_kl_weight, kl_annealing_weight
 from ._draws import grid
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
@@ -113,25 +113,11 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
             f"from 0 over the first r = {fmt(r)} of each cycle, then 1 until the cycle ends"
         )
         worked = f"w_t = min(1, (t mod C) / (r C)) = min(1, ({t} mod {c}) / {fmt(r * c)}) = min(1, {t % c} / {fmt(r * c)}) = {fmt(weight)}."
-        wrong = {
-            "anneal_ramp_over_cycle": (
-                "the ramp stretched over the whole cycle",
-                "The weight reaches 1 after r C steps, not C.",
-                (t % c) / c,
-            )
-        }
+        wrong = {"anneal_ramp_over_cycle": (t % c) / c}
         if t >= c and (t % c) < r * c:  # in the first cycle, or past the ramp (both give 1), the modulo changes nothing
-            wrong["anneal_no_modulo"] = (
-                "the cycle ignored (no t mod C)",
-                "Each cycle restarts the ramp: use t mod C.",
-                min(1.0, t / (r * c)),
-            )
+            wrong["anneal_no_modulo"] = min(1.0, t / (r * c))
         if (t % c) > r * c:
-            wrong["anneal_not_clipped"] = (
-                "the ramp not clipped at 1",
-                "After the ramp the weight holds at 1 until the cycle ends.",
-                (t % c) / (r * c),
-            )
+            wrong["anneal_not_clipped"] = (t % c) / (r * c)
         past = (t % c) >= r * c
     else:
         w = inputs["warmup"]
@@ -143,20 +129,10 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
         worked = f"w_t = min(1, t / T) = min(1, {t} / {w}) = {fmt(weight)}."
         wrong = {}
         if t < w:  # past the warm-up t // T is 1, the right weight
-            wrong["anneal_integer_division"] = (
-                "integer division t // T",
-                "t // T is 0 throughout the warm-up: divide as floats.",
-                float(t // w),
-            )
-        wrong |= {
-            "anneal_reversed": (
-                "the weight falling from 1 to 0",
-                "The KL weight rises from 0 to 1 during warm-up.",
-                max(0.0, 1 - t / w),
-            ),
-        }
+            wrong["anneal_integer_division"] = float(t // w)
+        wrong["anneal_reversed"] = max(0.0, 1 - t / w)
         if t > w:
-            wrong["anneal_not_clipped"] = ("t / T not clipped at 1", "After the warm-up the weight stays 1.", t / w)
+            wrong["anneal_not_clipped"] = t / w
         past = t >= w
     objective = recon - weight * kl
     prompt = (
@@ -164,10 +140,7 @@ def _solve_anneal(inputs: dict, level: str) -> Problem:
         "Give the KL weight w_t and the annealed objective recon - w_t * KL."
     )
     worked += f"\nObjective = {fmt(recon)} - {fmt(weight)} * {fmt(kl)} = {fmt(objective)}."
-    mistakes = tuple(  # the catalogue's entry where the graded exercise has the same mistake
-        practice(name, v, recon - v * kl) if name in catalogue() else (name, title, text, "s6-kl-annealing", (v, recon - v * kl))
-        for name, (title, text, v) in wrong.items()
-    )
+    mistakes = tuple(practice(name, v, recon - v * kl) for name, v in wrong.items())
     features = {"schedule": "cyclical" if "cycle" in inputs else "linear", "past_warmup": bool(past)}
     return Problem(prompt, (weight, objective), "a pair (w_t, objective)", worked, features, mistakes)
 

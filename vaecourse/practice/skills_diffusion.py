@@ -12,6 +12,7 @@ import random
 
 import torch
 
+from ..grading.mistakes import practice
 from ..models.ddpm import NoiseSchedule, q_sample
 from ._draws import grid
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
@@ -87,47 +88,14 @@ def _solve_diff(inputs: dict, level: str) -> Problem:
         return (m, v) + extra
 
     prev = float(schedule.alphas_bar[t - 2])
-    sec = "s7-forward-process"
     mistakes = [
-        (
-            "diff_no_sqrt",
-            "alpha_bar itself as the mean factor",
-            "The mean scales by sqrt(alpha_bar_t): variances multiply by alpha_bar.",
-            sec,
-            out(alpha_bar, variance),
-        ),
-        (
-            "diff_last_beta",
-            "only the last step's beta_t as the variance",
-            "The noise of all t steps accumulates: 1 - alpha_bar_t.",
-            sec,
-            out(math.sqrt(1 - betas[-1]), betas[-1]),
-        ),
-        (
-            "diff_sum_of_betas",
-            "1 - sum of the betas instead of the product of (1 - beta)",
-            "alpha_bar_t is a product over the steps.",
-            sec,
-            out(math.sqrt(max(1 - sum(betas), 0.0)), min(sum(betas), 1.0)),
-        ),
-        (
-            "diff_std_for_variance",
-            "the standard deviation sqrt(1 - alpha_bar) given as the variance",
-            "The variance is 1 - alpha_bar_t; its square root is the noise coefficient.",
-            sec,
-            out(mean_factor, math.sqrt(variance)),
-        ),
+        practice("diffusion_no_sqrt", *out(alpha_bar, variance)),
+        practice("alpha_bar_not_cumulative", *out(math.sqrt(1 - betas[-1]), betas[-1])),
+        practice("alpha_bar_cumsum", *out(math.sqrt(max(1 - sum(betas), 0.0)), min(sum(betas), 1.0))),
+        practice("diffusion_std_for_variance", *out(mean_factor, math.sqrt(variance))),
     ]
-    if not (t == 2 and inputs["beta_1"] == inputs["beta_T"]):  # there 1 - alpha_bar_1 is beta_2: diff_last_beta
-        mistakes.append(
-            (
-                "diff_off_by_one",
-                "alpha_bar of step t - 1",
-                "alpha_bar_t includes step t itself: the product runs over s = 1..t.",
-                sec,
-                out(math.sqrt(prev), 1 - prev),
-            )
-        )
+    if not (t == 2 and inputs["beta_1"] == inputs["beta_T"]):  # there 1 - alpha_bar_1 is beta_2: alpha_t itself
+        mistakes.append(practice("alpha_bar_shifted", *out(math.sqrt(prev), 1 - prev)))
     features = {
         "schedule": "constant" if inputs["beta_1"] == inputs["beta_T"] else "linear",
         "step": t,

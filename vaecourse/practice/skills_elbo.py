@@ -13,6 +13,7 @@ import random
 import torch
 
 from ..core.kl import categorical_kl
+from ..grading.mistakes import practice
 from ._draws import grid, probabilities, tensor64
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
 
@@ -58,70 +59,23 @@ def _solve_delbo(inputs: dict, level: str) -> Problem:
         prompt += ", and the gap log p(x) - ELBO"
         answer, form = (recon, kl, gap), "a triple (reconstruction term, KL, gap)"
         worked += f"\nlog p(x) = log sum_z p(z) p(x|z) = {fmt(log_evidence)}, so the gap is {fmt(gap)} = KL(q || p(z|x)) >= 0."
-    sec = "s2-elbo-decomposition"
-
     def pair(r, kl_value, g=gap):
         return (r, kl_value, g)[: len(answer)]
 
+    reversed_kl, cross_entropy = float(categorical_kl(prior, q)), float(-(q * prior.log()).sum())
+    recon_under_prior = float((prior * lik.log()).sum())
     mistakes = [
-        (
-            "delbo_kl_reversed",
-            "KL(p || q) instead of KL(q || p)",
-            "The ELBO's KL weights by q: sum_z q log(q/p).",
-            "s1-kl-divergence",
-            pair(recon, float(categorical_kl(prior, q))),
-        ),
-        (
-            "delbo_recon_prior_weighted",
-            "the reconstruction term weighted by the prior",
-            "The expectation is under q(z|x), the encoder.",
-            sec,
-            pair(float((prior * lik.log()).sum()), kl),
-        ),
-        (
-            "delbo_kl_without_entropy",
-            "the cross-entropy -E_q[log p(z)] in place of the KL",
-            "KL(q || p) = E_q[log q] - E_q[log p]: the entropy term is missing.",
-            sec,
-            pair(recon, float(-(q * prior.log()).sum())),
-        ),
+        practice("kl_direction_reversed", *pair(recon, reversed_kl)),
+        practice("elbo_recon_under_prior", *pair(recon_under_prior, kl)),
+        practice("elbo_forgot_entropy", *pair(recon, cross_entropy)),
     ]
     if level == "hard":  # a wrong term carried into the gap log p(x) - (recon - KL) gives a wrong gap as well
-        carried = {
-            "delbo_kl_reversed": float(categorical_kl(prior, q)),
-            "delbo_kl_without_entropy": float(-(q * prior.log()).sum()),
-        }
-        for name, wrong_kl in carried.items():
-            mistakes.append(
-                (
-                    f"{name}_in_gap",
-                    f"{next(m[1] for m in mistakes if m[0] == name)}, carried into the gap",
-                    "Your KL is not KL(q(z|x) || p(z)) = sum_z q(z) log(q(z)/p(z)), and your gap log p(x) - (recon - KL) "
-                    "inherits the error: with the right KL the gap equals KL(q(z|x) || p(z|x)) >= 0.",
-                    sec,
-                    (recon, wrong_kl, log_evidence - (recon - wrong_kl)),
-                )
-            )
-        wrong_recon = float((prior * lik.log()).sum())
-        mistakes.append(
-            (
-                "delbo_recon_prior_weighted_in_gap",
-                "the reconstruction term weighted by the prior, carried into the gap",
-                "The expectation is under q(z|x), the encoder; your gap log p(x) - (recon - KL) inherits the wrong "
-                "reconstruction term.",
-                sec,
-                (wrong_recon, kl, log_evidence - (wrong_recon - kl)),
-            )
-        )
-        mistakes.append(
-            (
-                "delbo_gap_sign",
-                "ELBO - log p(x) instead of log p(x) - ELBO",
-                "The ELBO is below log p(x): the gap is non-negative.",
-                "s2-tightness",
-                pair(recon, kl, -gap),
-            )
-        )
+        mistakes += [
+            practice("gap_with_reversed_kl", recon, reversed_kl, log_evidence - (recon - reversed_kl)),
+            practice("gap_with_cross_entropy", recon, cross_entropy, log_evidence - (recon - cross_entropy)),
+            practice("gap_with_recon_under_prior", recon_under_prior, kl, log_evidence - (recon_under_prior - kl)),
+            practice("gap_sign_flipped", *pair(recon, kl, -gap)),
+        ]
     features = {
         "states": k,
         "uniform_prior": bool(torch.allclose(prior, prior.mean().expand(k))),
@@ -174,30 +128,11 @@ def _solve_selbo(inputs: dict, level: str) -> Problem:
         f"{logs}ELBO estimate = (1/L) sum_l [log p(x|z_l) + log p(z_l) - log q(z_l|x)]; per sample: {fmt_seq(per_sample.tolist())}.\n"
         f"Mean over the L = {n} samples: {fmt(elbo)}."
     )
-    sec = "s2-elbo-derivation"
     mistakes = [
-        (
-            "selbo_plus_log_q",
-            "+ log q instead of - log q",
-            "The encoder's log-density is subtracted.",
-            sec,
-            (float((a + b + c).mean()),),
-        ),
-        (
-            "selbo_missing_prior",
-            "log p(z) left out",
-            "log p(x, z) = log p(x|z) + log p(z): both enter.",
-            sec,
-            (float((a - c).mean()),),
-        ),
-        (
-            "selbo_sum_over_samples",
-            "a sum over the samples instead of a mean",
-            "An expectation is estimated by the average.",
-            "s1-monte-carlo",
-            (float(per_sample.sum()),),
-        ),
-        ("selbo_negated", "minus the ELBO (the loss)", "Report the bound itself, not the loss.", sec, (-elbo,)),
+        practice("elbo_plus_log_q", float((a + b + c).mean())),
+        practice("elbo_missing_prior", float((a - c).mean())),
+        practice("elbo_sum_over_samples", float(per_sample.sum())),
+        practice("elbo_negated", -elbo),
     ]
     features = {"samples": n, "given": "densities" if "px" in inputs else "log-densities"}
     return Problem(prompt, (elbo,), "a number", worked, features, tuple(mistakes))

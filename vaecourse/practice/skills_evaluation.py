@@ -11,6 +11,7 @@ import math
 import random
 
 from ..core.bounds import ElboTerms, iwae_bound
+from ..grading.mistakes import practice
 from ..training.loop import kl_annealing_weight
 from ._draws import grid, tensor64
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq
@@ -61,53 +62,15 @@ def _solve_iwae(inputs: dict, level: str) -> Problem:
         return (b, e) if asks_elbo else (b,)
 
     answer = out(bound)
-    sec = "s5-iwae"
     mistakes = [
-        (
-            "iwae_missing_log_k",
-            "the -log K is missing",
-            "The bound averages the weights: subtract log K from the log-sum-exp.",
-            sec,
-            out(bound + math.log(k)),
-        ),
-        (
-            "iwae_subtracts_k",
-            "K subtracted instead of log K",
-            "Dividing by K subtracts log K in log space.",
-            sec,
-            out(bound + math.log(k) - k),
-        ),
+        practice("iwae_missing_log_k", *out(bound + math.log(k))),
+        practice("iwae_subtracts_k", *out(bound + math.log(k) - k)),
+        practice("iwae_max_only", *out(m - math.log(k))),
     ]
-    mistakes.append(
-        (
-            "iwae_max_for_logsumexp",
-            "the largest log-weight in place of the log-sum-exp",
-            "log sum_k w_k = m + log sum_k e^(log w_k - m), m the largest log-weight: the second term (between 0 and "
-            "log K) is part of the bound, not a rounding detail.",
-            sec,
-            out(m - math.log(k)),
-        )
-    )
     if asks_elbo:
-        mistakes.append(
-            (
-                "iwae_swapped",
-                "the bound and the ELBO estimate swapped",
-                "L_K = log mean exp is the larger of the two.",
-                sec,
-                (elbo, bound),
-            )
-        )
+        mistakes.append(practice("iwae_bound_and_elbo_swapped", elbo, bound))
     else:
-        mistakes.append(
-            (
-                "iwae_mean_of_logs",
-                "the mean of the log-weights instead of the log of their mean",
-                "mean_k log w_k is the ELBO estimate; the IWAE bound is log((1/K) sum_k w_k).",
-                sec,
-                (elbo,),
-            )
-        )
+        mistakes.append(practice("iwae_mean_instead_of_logsumexp", elbo))
     features = {"samples": k, "max_abs_log_weight": float(log_w.abs().max()), "asks_elbo": asks_elbo}
     tolerance = {"rtol": 0.0, "atol": _IWAE_HARD_ATOL} if level == "hard" else {}
     form = "a pair (L_K, ELBO estimate)" if asks_elbo else "a number"
@@ -163,44 +126,15 @@ def _solve_report(inputs: dict, level: str) -> Problem:
         f"Weight on the KL now: {fmt(weight)}. Objective = recon - {fmt(weight)} * KL = {fmt(objective)}{average}.\n"
         f"The reported bound is the ELBO with weight 1, whatever training used: recon - KL = {fmt(elbo)}."
     )
-    sec = "s5-evaluation"
     unclipped = inputs["step"] / inputs["warmup"] * inputs["beta"] if inputs["warmup"] else weight
-    mistakes = [
-        (
-            "report_kl_added",
-            "the KL added",
-            "ELBO = reconstruction - KL.",
-            "s2-elbo-decomposition",
-            (float(ElboTerms(recon, -kl, weight).objective.mean()), float((recon + kl).mean())),
-        ),
-    ]
+    mistakes = [practice("kl_added", float(ElboTerms(recon, -kl, weight).objective.mean()), float((recon + kl).mean()))]
     if abs(weight - 1.0) > 1e-9:  # with weight 1 (warm-up over, beta = 1) the two numbers coincide
         mistakes += [
-            (
-                "report_kept_weight",
-                "the KL weight kept in the reported bound",
-                "The bound on log p(x) is recon - KL with weight 1; the weighted objective is not a bound on it.",
-                sec,
-                (objective, objective),
-            ),
-            (
-                "report_objective_unweighted",
-                "the objective without its KL weight",
-                "Training maximises recon - weight * KL.",
-                sec,
-                (elbo, elbo),
-            ),
+            practice("eval_bound_includes_beta", objective, objective),
+            practice("objective_without_weight", elbo, elbo),
         ]
     if abs(unclipped - weight) > 1e-9:
-        mistakes.append(
-            (
-                "report_weight_not_clipped",
-                "the warm-up weight not clipped at 1",
-                "The warm-up weight is min(1, t / T): past the warm-up it stays 1.",
-                "s6-kl-annealing",
-                (float(ElboTerms(recon, kl, unclipped).objective.mean()), elbo),
-            )
-        )
+        mistakes.append(practice("anneal_not_clipped", float(ElboTerms(recon, kl, unclipped).objective.mean()), elbo))
     features = {
         "examples": b,
         "weighting": {"easy": "beta", "medium": "annealing", "hard": "beta and annealing"}[level],

@@ -93,33 +93,19 @@ def _solve_kl(inputs: dict, level: str) -> Problem:
 
     sigma = var.sqrt()
     mistakes = []
-    if given != "log-variance":  # from log-variances, sigma as the variance is exp(s / 2): kl_std_from_logvar below
-        mistakes.append(
-            practice("kl_sigma_instead_of_variance", *kl_with(sigma))
-        )
+    if given != "log-variance":  # from log-variances, sigma as the variance is exp(s / 2): see below
+        mistakes.append(practice("kl_sigma_instead_of_variance", *kl_with(sigma)))
     mistakes += [
         practice("kl_missing_half", *kl_with(var, half=1.0)),
         practice("kl_missing_minus_one", *kl_with(var, minus=0.0)),
         practice("kl_log_term_sign", *kl_with(var, log_sign=-1.0)),
     ]
-    if given == "variance":
-        mistakes.append(
-            (
-                "kl_squared_variance",
-                "the variances squared again",
-                "The problem gives sigma^2 already; your value matches squaring it once more.",
-                "s4-log-variance",
-                kl_with(var.pow(2)),
-            )
-        )
+    if given == "variance":  # sigma^2 taken as sigma and squared again: the same entry, a second value
+        mistakes.append(practice("kl_sigma_instead_of_variance", *kl_with(var.pow(2))))
     if given == "log-variance":
-        mistakes.append(
-            practice("kl_sigma_instead_of_variance", *kl_with((0.5 * logvar).exp()))
-        )
+        mistakes.append(practice("kl_sigma_instead_of_variance", *kl_with((0.5 * logvar).exp())))
     if d > 1:
-        mistakes.append(
-            practice("kl_mean_over_latent", kl / d)
-        )
+        mistakes.append(practice("kl_mean_over_latent", kl / d))
     features = {
         "dims": d,
         "given": given,
@@ -179,30 +165,11 @@ def _solve_bern(inputs: dict, level: str) -> Problem:
         f"of {len(inputs['x'])} {kind} x = {fmt_seq(inputs['x'])}.{grey} Compute log p(x | l) under independent "
         "Bernoullis (natural log, summed over pixels)."
     )
-    sec = "s4-likelihoods"
     d = len(inputs["x"])
     mistakes = [
-        (
-            "bern_sign_flipped",
-            "the binary cross-entropy (a loss) instead of the log-likelihood",
-            "BCE is minus the log-likelihood; the ELBO needs log p(x|z), a negative number here.",
-            sec,
-            (-value,),
-        ),
-        (
-            "bern_mean_over_pixels",
-            "a mean over pixels instead of a sum",
-            "The pixels are independent given z: their log-probabilities add up.",
-            "s4-reductions",
-            (value / d,),
-        ),
-        (
-            "bern_missing_second_term",
-            "the (1 - x) log(1 - p) term is missing",
-            "Both outcomes contribute: x log p + (1 - x) log(1 - p).",
-            sec,
-            (float((x * F.logsigmoid(logits)).sum()),),
-        ),
+        practice("bernoulli_sign_flipped", -value),
+        practice("bernoulli_mean_over_pixels", value / d),
+        practice("bernoulli_missing_second_term", float((x * F.logsigmoid(logits)).sum())),
     ]
     features = {
         "pixels": d,

@@ -12,6 +12,7 @@ import random
 import torch
 
 from ..core.reparam import reparameterize
+from ..grading.mistakes import practice
 from ._draws import grid, tensor64
 from .skill import OneOf, Problem, Range, Skill, fmt, fmt_seq, par
 
@@ -60,39 +61,14 @@ def _solve_reparam(inputs: dict, level: str) -> Problem:
         f"An encoder outputs mu = {fmt_seq(inputs['mu'])} and {stated}. With the noise eps = {fmt_seq(inputs['eps'])}, "
         f"compute the reparameterized sample z = mu + sigma * eps (one number per dimension)."
     )
-    sec = "s3-reparameterization"
     mistakes = [
-        (
-            "reparam_not_scaled",
-            "the noise is not scaled",
-            "z = mu + sigma * eps: multiply eps by sigma.",
-            sec,
-            tuple((mu + eps).tolist()),
-        ),
-        (
-            "reparam_variance_for_std",
-            "the variance where the standard deviation belongs",
-            "The noise is scaled by sigma, not by sigma^2.",
-            sec,
-            tuple((mu + logvar.exp() * eps).tolist()),
-        ),
+        practice("reparam_eps_not_scaled", *(mu + eps).tolist()),
+        practice("reparam_variance_instead_of_std", *(mu + logvar.exp() * eps).tolist()),
     ]
     if given == "log-variance":
         mistakes += [
-            (
-                "reparam_logvar_as_std",
-                "s used as the standard deviation",
-                "sigma = exp(s / 2), not s.",
-                sec,
-                tuple((mu + logvar * eps).tolist()),
-            ),
-            (
-                "reparam_half_outside_exp",
-                "exp(s) / 2 instead of exp(s / 2)",
-                "The 1/2 belongs inside the exponential.",
-                sec,
-                tuple((mu + 0.5 * logvar.exp() * eps).tolist()),
-            ),
+            practice("reparam_logvar_as_std", *(mu + logvar * eps).tolist()),
+            practice("reparam_half_outside_exp", *(mu + 0.5 * logvar.exp() * eps).tolist()),
         ]
     features = {"dims": len(inputs["mu"]), "given": given, "max_abs_eps": float(eps.abs().max())}
     return Problem(
@@ -153,38 +129,12 @@ def _solve_path(inputs: dict, level: str) -> Problem:
     at_mu = 2 * (inputs["mu"] - c)
     scale = 1.0 if second_name == "sigma" else sv / 2
     mistakes = [
-        (
-            "path_f_prime_at_mu",
-            "f' evaluated at mu instead of at the sample z",
-            "The chain rule evaluates f'(z) at z = mu + sigma eps.",
-            "s3-sgvb",
-            (at_mu, at_mu * eps * scale),
-        ),
-        (
-            "path_missing_f_prime",
-            "dz/dparameters without f'(z)",
-            "Multiply by f'(z) = 2(z - c): the chain rule.",
-            "s3-sgvb",
-            (1.0, eps * scale),
-        ),
-        (
-            "path_missing_eps",
-            "dz/dsigma taken as 1 instead of eps",
-            "z = mu + sigma eps, so dz/dsigma = eps.",
-            "s3-sgvb",
-            (d_mu, fp * scale),
-        ),
+        practice("pathwise_f_prime_at_mu", at_mu, at_mu * eps * scale),
+        practice("pathwise_missing_f_prime", 1.0, eps * scale),
+        practice("pathwise_missing_eps", d_mu, fp * scale),
     ]
     if second_name == "s":
-        mistakes.append(
-            (
-                "path_missing_log_chain",
-                "the gradient with respect to sigma instead of s",
-                "s = log sigma^2, so dz/ds = eps * dsigma/ds = eps * sigma / 2.",
-                "s4-log-variance",
-                (d_mu, fp * eps),
-            )
-        )
+        mistakes.append(practice("pathwise_missing_log_chain", d_mu, fp * eps))
     features = {"target_c": c, "parameter": "sigma" if second_name == "sigma" else "log-variance"}
     return Problem(
         prompt, (d_mu, d_second), f"a pair (d f/d mu, d f/d {second_name})", worked, features, tuple(mistakes)

@@ -85,9 +85,14 @@ class Variant:
         """This variant as a grading exercise (its ``expected`` is the answer: not for the learner's eyes)."""
         problem = self._solved()
         answer = problem.answer[0] if len(problem.answer) == 1 else tuple(problem.answer)
+        values: dict[str, list] = {}  # one catalogue entry may give several wrong values (sigma for sigma^2 and back)
+        entries = {}
+        for name, title, explanation, section, value in problem.mistakes:
+            entries.setdefault(name, (title, explanation, section))
+            values.setdefault(name, []).append(value)
         mistakes = tuple(
-            Mistake(name, title, explanation, section, variants=((lambda v=value: v),))
-            for name, title, explanation, section, value in problem.mistakes
+            Mistake(name, *entries[name], variants=tuple((lambda v=value: v) for value in values[name]))
+            for name in entries
         )
         return ValueExercise(
             id=f"practice/{self.key}",

@@ -124,7 +124,7 @@ POSTERIOR_MISTAKES = (
     Mistake(
         "posterior_ignores_prior",
         "the prior is left out (the maximum-likelihood answer)",
-        "The posterior combines prior and likelihood: precisions add, 1/sigma_post^2 = 1 + n / noise_var, and the mean shrinks towards the prior mean 0.",
+        "The posterior combines prior and likelihood: precisions add, 1/sigma_post^2 = 1/v0 + n / noise_var (1 + n / noise_var for the prior N(0, 1)), and the mean shrinks from the data's mean towards the prior mean.",
         _CONJ,
         variants=(lambda x, nv: (x.mean(), nv / x.numel()),),
     ),
@@ -138,16 +138,53 @@ POSTERIOR_MISTAKES = (
     Mistake(
         "posterior_returns_std",
         "the standard deviation instead of the variance",
-        "Return the posterior variance 1 / (1 + n / noise_var), not its square root.",
+        "Return the posterior variance 1 / (1/v0 + n / noise_var) (1 / (1 + n / noise_var) for the prior N(0, 1)), not its square root.",
         _CONJ,
         variants=(_posterior_with(lambda n, nv: 1.0 + n / nv, lambda p: math.sqrt(1.0 / p)),),
     ),
     Mistake(
         "posterior_returns_precision",
         "the precision instead of the variance",
-        "1 + n / noise_var is the posterior precision; the variance is its inverse.",
+        "1/v0 + n / noise_var (1 + n / noise_var for the prior N(0, 1)) is the posterior precision; the variance is its inverse.",
         _CONJ,
         variants=(_posterior_with(lambda n, nv: 1.0 + n / nv, lambda p: p),),
+    ),
+)
+
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_bayes) ---------------------
+
+_KL = "s1-kl-divergence"
+PRACTICE_MISTAKES = (
+    Mistake(
+        "posterior_std_as_variance",
+        "standard deviations used as variances",
+        "The problem gives the prior's and the noise's standard deviations; precisions are inverse variances, so "
+        "square them first: 1/v_n = 1/sd0^2 + n/sigma^2.",
+        _CONJ,
+        behaviour="the conjugate posterior computed with the given standard deviations in place of the variances",
+    ),
+    Mistake(
+        "kl_direction_reversed",
+        "KL(p || q) instead of KL(q || p)",
+        "KL(q || p) = sum_k q_k log(q_k / p_k) weights by q and divides by p; your value is the other direction, "
+        "KL(p || q). The KL is not symmetric: the two directions differ in general.",
+        _KL,
+        behaviour="the KL with its two distributions swapped",
+    ),
+    Mistake(
+        "kl_log_ratios_unweighted",
+        "the log-ratios summed without the weights q_k",
+        "KL(q || p) is an expectation under q: weight each log-ratio log(q_k / p_k) by q_k before summing.",
+        _KL,
+        behaviour="sum_k log(q_k / p_k), each term unweighted",
+    ),
+    Mistake(
+        "kl_in_bits",
+        "logarithms to base 2 (bits) instead of natural logs (nats)",
+        "The course measures KL divergences and log-likelihoods in nats: use the natural log (a value in bits is "
+        "the value in nats divided by log 2).",
+        _KL,
+        behaviour="the KL divided by log 2",
     ),
 )
 
@@ -273,7 +310,7 @@ EXERCISES = (
             Mistake(
                 "mc_error_linear_in_n",
                 "the error taken to shrink like 1/n",
-                "The standard error shrinks like 1/sqrt(n): a 30 times smaller error needs 30^2 = 900 times more samples.",
+                "The standard error shrinks like 1/sqrt(n): an error k times smaller needs k^2 times the samples, not k times (30 times smaller: 30^2 = 900 times more).",
                 _MC,
                 variants=(lambda: 100 * 30.0,),
             ),

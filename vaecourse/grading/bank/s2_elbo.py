@@ -129,6 +129,54 @@ def _posterior() -> torch.Tensor:
     return _joint() / _joint().sum()
 
 
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_elbo) ----------------------
+
+_DEC = "s2-elbo-decomposition"
+_CARRIED = (
+    "and your gap log p(x) - (recon - KL) inherits the error: with the right terms the gap equals "
+    "KL(q(z|x) || p(z|x)) >= 0."
+)
+PRACTICE_MISTAKES = (
+    Mistake(
+        "elbo_recon_under_prior",
+        "the reconstruction term weighted by the prior",
+        "The reconstruction term E_q[log p(x|z)] = sum_z q(z|x) log p(x|z) averages under the encoder q(z|x), not "
+        "under the prior p(z).",
+        _DEC,
+        behaviour="sum_z p(z) log p(x|z) as the reconstruction term",
+    ),
+    Mistake(
+        "gap_with_reversed_kl",
+        "KL(p || q) instead of KL(q || p), carried into the gap",
+        "Your KL is KL(p(z) || q(z|x)), the other direction of KL(q(z|x) || p(z)) = sum_z q(z) log(q(z)/p(z)), "
+        + _CARRIED,
+        _DEC,
+        behaviour="the KL with its two distributions swapped, and the gap log p(x) - (recon - that KL)",
+    ),
+    Mistake(
+        "gap_with_cross_entropy",
+        "the -log q term is missing from the KL, carried into the gap",
+        "Your KL is the cross-entropy -E_q[log p(z)]: KL(q || p(z)) = E_q[log q(z) - log p(z)] also needs the "
+        "E_q[log q(z)] term, " + _CARRIED,
+        _DEC,
+        behaviour="the cross-entropy -E_q[log p(z)] as the KL, and the gap log p(x) - (recon - that KL)",
+    ),
+    Mistake(
+        "gap_with_recon_under_prior",
+        "the reconstruction term weighted by the prior, carried into the gap",
+        "The reconstruction term averages under the encoder q(z|x), not the prior p(z), " + _CARRIED,
+        _DEC,
+        behaviour="sum_z p(z) log p(x|z) as the reconstruction term, and the gap log p(x) - (that term - KL)",
+    ),
+    Mistake(
+        "gap_sign_flipped",
+        "ELBO - log p(x) instead of log p(x) - ELBO",
+        "The ELBO is a lower bound on log p(x): the gap log p(x) - ELBO = KL(q(z|x) || p(z|x)) is never negative.",
+        "s2-tightness",
+        behaviour="minus the gap",
+    ),
+)
+
 EXERCISES = (
     FunctionExercise(
         id="elbo_from_log_densities",
@@ -156,7 +204,9 @@ EXERCISES = (
             Mistake(
                 "elbo_forgot_entropy",
                 "the - log q term is missing",
-                "ELBO = sum_z q(z) [log p(x, z) - log q(z)]: without -log q you have only E_q[log p(x, z)].",
+                "ELBO = sum_z q(z) [log p(x, z) - log q(z)]: without -log q you have only E_q[log p(x, z)]. Split into its "
+                "two terms, the same -log q belongs to KL(q || p(z)) = E_q[log q(z) - log p(z)]: without it the KL "
+                "becomes the cross-entropy -E_q[log p(z)].",
                 _DER,
                 variants=(lambda: _discrete_elbo(entropy=False),),
             ),

@@ -94,6 +94,19 @@ def _pathwise(mu=1.5, sigma=0.5, eps=-0.4, grad_f_at_mu=False, chain_rule=True, 
     return (d_mu, d_sigma)
 
 
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_reparam) --------------------
+
+PRACTICE_MISTAKES = (
+    Mistake(
+        "pathwise_missing_log_chain",
+        "the gradient with respect to sigma instead of the log-variance s",
+        "With s = log sigma^2, sigma = exp(s / 2), so dz/ds = eps * dsigma/ds = eps * sigma / 2: the chain rule runs "
+        "through sigma to s.",
+        "s4-log-variance",
+        behaviour="d f / d sigma = f'(z) eps reported as d f / d s",
+    ),
+)
+
 EXERCISES = (
     FunctionExercise(
         id="score_function_estimate",
@@ -121,14 +134,14 @@ EXERCISES = (
             Mistake(
                 "pathwise_f_prime_at_mu",
                 "f' evaluated at mu instead of at the sample z",
-                "The chain rule evaluates f'(z) = 2z at the sample z = mu + sigma * eps, not at mu.",
+                "The chain rule evaluates f'(z) at the sample z = mu + sigma * eps, not at mu (f'(z) = 2z for f(z) = z^2).",
                 "s3-reparameterization",
                 variants=(lambda: _pathwise(grad_f_at_mu=True),),
             ),
             Mistake(
                 "pathwise_missing_f_prime",
                 "dz/dmu and dz/dsigma without f'(z)",
-                "You differentiated z = mu + sigma * eps but not f(z) = z^2: multiply by f'(z) = 2z (the chain rule).",
+                "You differentiated z = mu + sigma * eps but not f(z): multiply by f'(z) (2z for f(z) = z^2), the chain rule.",
                 "s3-reparameterization",
                 variants=(lambda: _pathwise(chain_rule=False),),
             ),

@@ -223,6 +223,19 @@ def _gauss(x=(1.0, 2.0), variance=1.0) -> float:
     return gaussian_log_likelihood(xs, torch.zeros_like(xs), math.log(variance)).item()
 
 
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_gaussian) ------------------
+
+PRACTICE_MISTAKES = (
+    Mistake(
+        "bernoulli_missing_second_term",
+        "the (1 - x) log(1 - p) term is missing",
+        "Both outcomes contribute to each pixel's log-probability: x log p + (1 - x) log(1 - p). Without the "
+        "second term, pixels with x = 0 cost nothing and the decoder learns to predict 1 everywhere.",
+        _LIK,
+        behaviour="sum_i x_i log sigmoid(l_i) alone",
+    ),
+)
+
 EXERCISES = (
     FunctionExercise(
         id="bernoulli_log_likelihood",

@@ -61,7 +61,7 @@ EVALUATION_MISTAKES = (
     Mistake(
         "eval_bound_includes_beta",
         "the KL weight (beta or the annealing weight) kept in the reported bound",
-        "Your function returns recon - beta * KL, the objective training maximised. The bound on log p(x) is a "
+        "Your bound is recon - beta * KL, the objective training maximised. The bound on log p(x) is a "
         "property of the model and q, not of how they were trained: it is recon - KL, with weight 1. With beta < 1 "
         "(a warm-up weight) the weighted value can even exceed log p(x); with beta > 1 it understates it, so models "
         "trained with different betas cannot be compared on it. The same holds for a free-bits floor: report the ELBO at "
@@ -105,6 +105,19 @@ EVALUATION_MISTAKES = (
         "An example's ELBO does not depend on the batch it is evaluated in; dividing by B makes it change with the batch size.",
         "s4-reductions",
         variants=(lambda r, k, beta: (r - k) / r.shape[0],),
+    ),
+)
+
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_evaluation) ----------------
+
+PRACTICE_MISTAKES = (
+    Mistake(
+        "objective_without_weight",
+        "the training objective without its KL weight",
+        "Training maximises recon - weight * KL with the KL weight of this step (beta, the warm-up weight, or "
+        "their product); recon - KL is the bound you report, not the objective.",
+        _EVAL,
+        behaviour="recon - KL given as the training objective",
     ),
 )
 

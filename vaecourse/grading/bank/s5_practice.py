@@ -206,6 +206,19 @@ INTERP_MISTAKES = (
     ),
 )
 
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_evaluation) ----------------
+
+PRACTICE_MISTAKES = (
+    Mistake(
+        "iwae_bound_and_elbo_swapped",
+        "the IWAE bound and the ELBO estimate swapped",
+        "L_K = log((1/K) sum_k w_k), the log of a mean, is the larger of the two (Jensen); the mean of the "
+        "log-weights, mean_k log w_k, is the K-sample ELBO estimate.",
+        _IWAE,
+        behaviour="the pair (mean_k log w_k, L_K) where (L_K, mean_k log w_k) is asked",
+    ),
+)
+
 EXERCISES = (
     FunctionExercise(
         id="iwae_bound",

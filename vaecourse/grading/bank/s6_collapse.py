@@ -121,7 +121,7 @@ ANNEAL_MISTAKES = (
     Mistake(
         "anneal_not_clipped",
         "the weight keeps growing after the warm-up",
-        "After warmup_steps the KL weight must stay at 1 (the true ELBO); step / warmup_steps alone grows past 1 and turns the objective into a beta-VAE with beta > 1.",
+        "After warmup_steps (or a cycle's ramp) the KL weight must stay at 1 (the true ELBO); step / warmup_steps alone grows past 1 and turns the objective into a beta-VAE with beta > 1.",
         _ANNEAL,
         variants=(lambda s, w: s / w,),
     ),
@@ -262,6 +262,26 @@ FREE_BITS_MISTAKES = (
         "The KL of a diagonal Gaussian is the sum of the dimensions' KLs, floored or not; a mean divides it by D.",
         "s4-reductions",
         variants=(lambda kl, lam: kl.mean(0).clamp(min=lam).mean(),),
+    ),
+)
+
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_collapse) ------------------
+
+PRACTICE_MISTAKES = (
+    Mistake(
+        "anneal_ramp_over_cycle",
+        "the ramp stretched over the whole cycle",
+        "Cyclical annealing raises the weight over the first r C steps of each cycle of C steps, then holds it "
+        "at 1: w_t = min(1, (t mod C) / (r C)). Dividing by C stretches the ramp over the whole cycle.",
+        _ANNEAL,
+        behaviour="(t mod C) / C as the cyclical weight",
+    ),
+    Mistake(
+        "anneal_no_modulo",
+        "the cycle ignored (no t mod C)",
+        "Each cycle restarts the ramp from 0: the weight depends on t mod C, the step within the cycle, not on t.",
+        _ANNEAL,
+        behaviour="min(1, t / (r C)) as the cyclical weight",
     ),
 )
 

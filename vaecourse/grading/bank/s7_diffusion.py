@@ -161,6 +161,19 @@ def _signal(beta=0.02, steps=100, root=True) -> float:
     return math.sqrt(alpha_bar) if root else alpha_bar
 
 
+# --- mistakes only the practice variants meet (vaecourse.practice.skills_diffusion) -----------------
+
+PRACTICE_MISTAKES = (
+    Mistake(
+        "diffusion_std_for_variance",
+        "the standard deviation sqrt(1 - alpha_bar) given as the variance",
+        "q(x_t | x_0) = N(sqrt(alpha_bar_t) x_0, (1 - alpha_bar_t) I): the variance is 1 - alpha_bar_t; its square "
+        "root is the coefficient of the noise.",
+        _FWD,
+        behaviour="sqrt(1 - alpha_bar_t) as the variance of q(x_t | x_0)",
+    ),
+)
+
 EXERCISES = (
     FunctionExercise(
         id="forward_diffusion_sample",
