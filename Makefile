@@ -71,8 +71,10 @@ $(VENV)/.lab-installed: requirements-lab.txt $(VENV)/.installed
 	cp tools/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $@
 
+# LAB_ARGS passes options on, e.g. make lab LAB_ARGS="--no-browser --port=8890".
+LAB_ARGS ?=
 lab: $(VENV)/.lab-installed
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/exercises
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/exercises $(LAB_ARGS)
 
 clean:
 	rm -rf _build

@@ -1,6 +1,7 @@
 """The links the course writes for learners: review pointers in the checker's feedback, "Read first", Colab."""
 
 import json
+import os
 import re
 import sys
 import types
@@ -227,3 +228,26 @@ def test_with_a_repository_address_each_notebook_page_links_to_its_colab_noteboo
     assert notebook.cells[0].source == colab_install_source(FAKE)
     page_cells = jupytext.read(str(ROOT / f"{page}.md")).cells
     assert [c.source for c in notebook.cells[1:]] == [c.source for c in page_cells]
+
+
+def test_in_a_notebook_kernel_the_feedback_is_displayed_as_text_and_html(tmp_path):
+    from nbclient import NotebookClient
+
+    code = (
+        "from vaecourse.grading import check\n"
+        "result = check('gaussian_kl', lambda mu, logvar: 0.5 * (mu**2 + logvar.exp() - logvar - 1).sum(-1) * 2)"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("print(result.feedback)")])
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "exercises")}}).execute()
+    (shown,) = nb.cells[0].outputs
+    printed = nb.cells[1].outputs[0]["text"]
+    assert shown["output_type"] == "display_data" and shown["data"]["text/plain"] + "\n" == printed
+    assert "Review: " in printed and "Review: " in shown["data"]["text/html"]
+    html_text = shown["data"]["text/html"]
+    if os.environ.get("VAECOURSE_BOOK_URL") or links.course_links().book_url:
+        return  # an instructor's or the published site: its own links, checked in the unit tests above
+    built = (ROOT / "_build" / "html" / f"{section_page('s4-closed-form-kl')}.html").is_file()
+    if built:
+        assert '<a href="../_build/html/book/s4_gaussian_kl/gaussian_kl.html#' in html_text
+    else:
+        assert "<a " not in html_text and "make book" in html_text
