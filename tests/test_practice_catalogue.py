@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import vaecourse.practice as practice_package
-from vaecourse.grading import all_mistakes, get_exercise
+from vaecourse.grading import all_mistakes, get_exercise, grade
 from vaecourse.grading.mistakes import catalogue, entry
 from vaecourse.grading.registry import practice_only_mistakes
 from vaecourse.practice import LEVELS, all_skills, draw_variant
@@ -86,15 +86,19 @@ def test_ids_shared_by_practice_and_graded_exercises_have_one_text_and_practice_
 
 
 @pytest.mark.parametrize("skill", SKILLS)
-def test_no_practice_mistake_gives_the_right_answer_over_many_seeds(skill):
+def test_no_practice_mistake_gives_the_right_answer_over_many_seeds(skill, monkeypatch):
+    monkeypatch.setenv("VAECOURSE_GRADING_INPROCESS", "1")  # values need no sandbox
     for variant, problem in _problems(skill, range(100)):
         exercise = variant._exercise()
         for mistake in exercise.mistakes:
-            for make in mistake.variants:
+            for make in mistake.variants:  # every value of an entry (one entry may give several)
                 wrong = tuple(make())
                 assert all(math.isfinite(v) for v in wrong), (variant.key, mistake.name)
                 # the check's own tolerance, five times over: a rounded mistake cannot pass either
                 assert not _close(wrong, problem.answer, 5 * problem.rtol, 5 * problem.atol), (variant.key, mistake.name)
+                if variant.seed < 8:
+                    result = grade(exercise, wrong if len(wrong) > 1 else wrong[0])
+                    assert not result.passed and result.mistake == mistake.name, (variant.key, result.feedback)
 
 
 # --- the graded references, applied to the practice variant's inputs -------------------------------------
