@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..grading.checker import grade
+from ..grading.display import show_feedback
 from ..grading.exercise import Mistake, ValueExercise
 from ..grading.practice_log import COUNTING_LEVELS, PRACTICE_FLOOR, PRACTICE_STREAK, record_practice
 from ..grading.progress import record_practice as save_practice
@@ -276,5 +277,5 @@ def answer_variant(variant: Variant, answer, *, quiet: bool = False) -> CheckRes
         except OSError as exc:  # a read-only home must not break the notebook
             lines.append(f"(Practice could not be saved: {exc})")
     if not quiet:
-        print("\n".join(lines))
+        show_feedback("\n".join(lines), result.review)
     return result
