@@ -1,7 +1,10 @@
 """Every page of the built book at a laptop's 1280 px and a phone's 390 px, in light and dark mode.
 
 - Nothing is wider than the content column unless it sits in a block that scrolls horizontally
-  (``overflow-x: auto`` or ``scroll``) and itself fits: equations, tables, code and outputs.
+  (``overflow-x: auto`` or ``scroll``) and itself fits: equations, tables, code and outputs; the page
+  never scrolls sideways.
+- At 1280 px no display equation and no table scrolls at all, not even inside its own block: each fits
+  the column (code and printed outputs may scroll in their blocks). On a phone an equation may scroll.
 - No console error, no uncaught exception, at either width.
 - Every figure (``img`` in the article, players included) has alt text that is not a file name.
 - In the theme's dark mode every figure stays legible: its pixels are opaque (a figure with its own
@@ -51,6 +54,39 @@ OVERFLOW_REPORT = """() => {
     }),
     pageWidth: page.scrollWidth, viewport: window.innerWidth,
   };
+}"""
+
+# Display equations and tables whose content is wider than their box (they would scroll inside it):
+# the equation's TeX (MathJax keeps it) or the table's first text, the content's width and the box's.
+SCROLLING_REPORT = """() => {
+  const column = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const columnWidth = column.getBoundingClientRect().width;
+  const tex = new Map();
+  if (window.MathJax && MathJax.startup && MathJax.startup.document) {
+    for (const item of MathJax.startup.document.math) { if (item.typesetRoot) tex.set(item.typesetRoot, item.math); }
+  }
+  // The content's width and the widest box around it, up to the column: the first box it overflows.
+  const measure = (el, content) => {
+    let width = content;
+    for (let box = el; box && box !== column; box = box.parentElement) {
+      width = Math.max(width, box.scrollWidth);
+      if (box.scrollWidth > box.clientWidth + 1) return {width, box: box.clientWidth};
+    }
+    return width > columnWidth + 1 ? {width, box: columnWidth} : null;
+  };
+  const found = [];
+  const short = text => text.trim().replace(/\\s+/g, ' ').slice(0, 50);
+  for (const el of column.querySelectorAll('mjx-container[display="true"]')) {
+    const math = el.querySelector('mjx-math');
+    const wide = measure(el, math ? math.getBoundingClientRect().width : 0);
+    if (wide) found.push({what: 'equation', text: short(tex.get(el) || el.textContent), ...wide});
+  }
+  for (const el of column.querySelectorAll('table')) {
+    if (el.closest('mjx-container')) continue;
+    const wide = measure(el, el.getBoundingClientRect().width);
+    if (wide) found.push({what: el.closest('.cell_output') ? 'printed table' : 'table', text: short(el.textContent), ...wide});
+  }
+  return found.map(f => ({...f, width: Math.round(f.width), box: Math.round(f.box)}));
 }"""
 
 FIGURE_REPORT = """async () => {
@@ -113,11 +149,14 @@ def test_nothing_wider_than_the_column(path, width_name, html_dir, base_url, bro
     context, page, problems = open_at(browser, f"{base_url}/{path}", width, False, meta_refresh_target(path, base_url))
     try:
         report = page.evaluate(OVERFLOW_REPORT)
+        scrolling = page.evaluate(SCROLLING_REPORT) if width_name == "laptop" else []
         if width_name == "phone":
             page.screenshot(path=str(screenshot_dir / f"{path.removesuffix('.html').replace('/', '_')}_390px.png"), full_page=True)
     finally:
         context.close()
     problems += [f"wider than the column, not in a scrolling block: {text}" for text in report["offenders"]]
+    problems += [f"{item['what']} scrolls sideways ({item['width']} px of content in a {item['box']} px box): "
+                 f"{item['text']!r}" for item in scrolling]
     if report["pageWidth"] > report["viewport"] + 1:
         problems.append(f"the page scrolls sideways: {report['pageWidth']} px wide in a {report['viewport']} px window")
     assert not problems, f"{path} at {width} px:\n  " + "\n  ".join(problems)
