@@ -18,14 +18,18 @@ passes of the paper's 3280 (all of them by default on CUDA), and prints
   in the same run (CPU, alternating rounds, best of each), at the recipe's batch 20 and at batch 128, beside
   the step's matrix products alone, the step on images binarized beforehand and a bare PyTorch loop.
 
-It writes ``benchmarks/results/iwae_<dataset>.json`` (read by the book page ``book/s5_practice/mnist_scale.md``)
-and the learning curves beside it as ``iwae_<dataset>_curves.csv``.
+It writes ``benchmarks/results/iwae_<dataset>.json`` (read by the book page ``book/s5_practice/mnist_scale.md``),
+the learning curves beside it as ``iwae_<dataset>_curves.csv``, and for every model three pictures beside it
+(``iwae_<dataset>_<setting>_{samples,reconstructions,traversal}.png``, listed in the results file:
+``vaecourse.viz.model_pictures``). ``--images-only`` retrains the runs of an existing results file with
+their seeds, checks that each reaches its recorded test ELBO, and writes only the pictures.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import fcntl
 import importlib.util
 import json
 import math
@@ -51,6 +55,7 @@ from vaecourse.studies.iwae_reproduction import (  # noqa: E402
     RESULTS_SCHEMA,
     comparison_table,
     iwae_verdict,
+    load_results,
     parse_setting,
     setting_name,
     speed_table,
@@ -60,6 +65,7 @@ from vaecourse.core.montecarlo import monte_carlo_estimate  # noqa: E402
 from vaecourse.training.recipes import iwae_paper_recipe  # noqa: E402
 from vaecourse.training.streamed_nll import streamed_log_likelihood_estimate  # noqa: E402
 from vaecourse.training.loop import fit, resolve_device  # noqa: E402
+from vaecourse.viz.model_pictures import write_model_pictures  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("bench_fit", Path(__file__).with_name("bench_fit.py"))
 bench_fit = importlib.util.module_from_spec(_spec)
@@ -137,8 +143,10 @@ def load_data(data_dir: Path, train_images: int | None, device: torch.device):
     return x_train.to(device), x_test.to(device), data
 
 
-def train_setting(method: str, k: int, x_train, x_test, args, device) -> tuple[VAE, dict]:
-    """Train one setting of the paper's table for ``args.passes`` passes; returns the model and its record."""
+def train_setting(method: str, k: int, x_train, x_test, args, device, *, curves: bool = True) -> tuple[VAE, dict]:
+    """Train one setting of the paper's table for ``args.passes`` passes; returns the model and its record.
+    ``curves=False`` skips the per-pass NLL of the learning curve (it runs on a forked random state, so the
+    trained model is the same either way)."""
     model_config, train_config = iwae_paper_recipe(METHODS[method], k, data_dim=x_train.shape[1])
     train_config = replace(train_config, epochs=args.passes, seed=args.seed)
     model = VAE(model_config, seed=args.seed)
@@ -146,7 +154,7 @@ def train_setting(method: str, k: int, x_train, x_test, args, device) -> tuple[V
     curve = {"pass": [], "seconds": [], "train_elbo": [], "test_elbo": [], "test_nll_small_k": []}
 
     def record_curve(epoch, trained, history):  # after each pass, in eval mode; does not change the training run
-        if epoch > 0:
+        if epoch > 0 and curves:
             estimate = streamed_log_likelihood_estimate(trained, curve_images, k=args.curve_k, seed=args.seed,
                                                         batch_size=args.eval_batch_size, chunk_size=args.curve_k)
             curve["test_nll_small_k"].append(-estimate.mean().item())
@@ -293,6 +301,78 @@ def dataset_of(data_dir: Path) -> str:
     return "fashion-mnist" if "fashion" in name else "mnist" if "mnist" in name else name
 
 
+def results_path(args, dataset: str) -> Path:
+    """Where the results file goes: ``--out``, else ``benchmarks/results/`` (quick runs: ``/tmp``)."""
+    return args.out or (Path("/tmp") if args.quick else RESULTS_DIR) / f"iwae_{dataset}.json"
+
+
+def write_pictures(model: VAE, method: str, k: int, x_test, image_shape, out: Path, seed: int) -> list[dict]:
+    """The model's sample grid, reconstructions and latent traversal beside the results file ``out``, named
+    ``<out's stem>_<setting>_<kind>.png``; returns their entries for the results file."""
+    return write_model_pictures(model, x_test, out.parent, f"{out.stem}_{method.lower()}-k{k}",
+                                image_shape=image_shape, seed=seed, columns=min(10, x_test.shape[0] // 3))
+
+
+def add_pictures(out: Path, name: str, images: list[dict], made: dict) -> None:
+    """List run ``name``'s pictures (and how ``--images-only`` made them) in the results file ``out``, changing
+    nothing else; the file is read again and replaced atomically under a lock, so that runs drawn by several
+    processes at once all land."""
+    folder = os.open(out.parent, os.O_RDONLY)  # the lock: the folder, which outlives the file's replacement
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        results = json.loads(out.read_text())
+        (run,) = [run for run in results["runs"] if run["name"] == name]
+        run.update(images=images, images_made=made)
+        partial = out.with_name(out.name + ".partial")
+        partial.write_text(json.dumps(results, indent=1) + "\n")
+        partial.replace(out)
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def pictures_only(args, device) -> int:
+    """``--images-only``: retrain the runs of the results file (all, or those of ``--settings``) with their
+    setting, passes, training images and seed, check that each reaches the recorded final test ELBO (within
+    0.01 nats: the same model; the same machine and threads give the same digits), write its pictures and
+    list them in the results file (:func:`add_pictures`), which is otherwise unchanged. The file is
+    rewritten after each run; several processes may draw different settings of the same file at once."""
+    out = results_path(args, args.dataset or dataset_of(args.data_dir))
+    try:
+        results = load_results(out)
+        chosen = [setting_name(*parse_setting(text)) for text in args.settings] if args.settings else None
+        x_train, x_test, data = load_data(args.data_dir, results["train_images"], device)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"reproduce_iwae: error: {error}", file=sys.stderr)
+        return 2
+    runs = [run for run in results["runs"] if chosen is None or run["name"] in chosen]
+    if chosen is not None and len(runs) < len(chosen):
+        print(f"reproduce_iwae: error: {out} holds the runs {[run['name'] for run in results['runs']]}, "
+              f"not all of {chosen}", file=sys.stderr)
+        return 2
+    args.passes, args.seed = results["passes"], results["seed"]
+    args.eval_images = results["evaluation"]["images"]
+    print(f"retraining {len(runs)} run(s) of {out} ({args.passes} passes each, seed {args.seed}) to draw their "
+          f"pictures", flush=True)
+    started = time.perf_counter()
+    for run in runs:
+        model, record = train_setting(run["method"], run["k"], x_train, x_test, args, device, curves=False)
+        if abs(record["test_elbo"] - run["test_elbo"]) > 0.01:
+            print(f"reproduce_iwae: error: the retrained {run['name']} reached a test ELBO of {record['test_elbo']:.4f}, "
+                  f"the recorded run {run['test_elbo']:.4f}: not the same model (other threads, torch or machine?); "
+                  f"no pictures written", file=sys.stderr)
+            return 1
+        images = write_pictures(model, run["method"], run["k"], x_test, data.image_shape, out, args.seed)
+        made = {"command": "python benchmarks/reproduce_iwae.py " + " ".join(args.argv),
+                "date": date.today().isoformat(), "retrain_seconds": record["train_seconds"],
+                "hardware": hardware(device)}
+        add_pictures(out, run["name"], images, made)
+        print(f"{run['name']}: test ELBO {record['test_elbo']:.4f} as recorded ({record['train_seconds']:.0f} s of "
+              f"training); wrote {', '.join(entry['file'] for entry in images)} and their list into {out}",
+              flush=True)
+    print(f"{(time.perf_counter() - started) / 60:.1f} minutes")
+    return 0
+
+
 def default_plan(cuda: bool) -> dict:
     """What a run does unless told otherwise: on CUDA the paper's long version (3280 passes, k = 50 too, all
     10000 test images), on a CPU a short one whose number of passes is stated."""
@@ -328,10 +408,15 @@ def parse_args(argv):
     parser.add_argument("--speed-only", action="store_true", help="only measure the FLOP rate")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1 pass over 2000 images, k = 100 on 100 images (numbers meaningless)")
+    parser.add_argument("--skip-images", action="store_true", help="do not write the models' pictures")
+    parser.add_argument("--images-only", action="store_true",
+                        help="retrain the runs of the existing results file (--out) with their seeds and write only "
+                             "their pictures (each must reach its recorded test ELBO)")
     parser.add_argument("--progress", action="store_true", help="show fit's progress bars")
     parser.add_argument("--out", type=Path, default=None,
                         help="results JSON (default benchmarks/results/iwae_<dataset>.json; quick runs under /tmp)")
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)
     if args.quick:
         args.passes, args.train_images = args.passes or 1, args.train_images or 2000
         args.eval_k, args.eval_images, args.curve_k = min(args.eval_k, 100), args.eval_images or 100, 10
@@ -346,6 +431,8 @@ def main(argv=None) -> int:
     cuda = device.type == "cuda"
     print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} CPU thread(s)"
           f"{', QUICK mode' if args.quick else ''}", flush=True)
+    if args.images_only:
+        return pictures_only(args, device)
     results = {}
     if not args.speed_only:
         if not (args.data_dir / "train-images-idx3-ubyte.gz").exists() and not (args.data_dir / "train-images-idx3-ubyte").exists():
@@ -363,6 +450,7 @@ def main(argv=None) -> int:
         args.passes = args.passes or default_plan(cuda)["passes"]
         args.eval_images = min(args.eval_images or default_plan(cuda)["eval_images"], x_test.shape[0])
         dataset = args.dataset or dataset_of(args.data_dir)
+        out = results_path(args, dataset)
         print(f"data: {dataset} from {args.data_dir}: {x_train.shape[0]} training images (dynamically binarized), "
               f"test set binarized once with seed {TEST_BINARIZATION_SEED}; {args.passes} passes per setting; "
               f"NLL with k={args.eval_k} on the first {args.eval_images} test images", flush=True)
@@ -370,6 +458,8 @@ def main(argv=None) -> int:
         runs, log_px, cuda_peaks = [], {}, []
         for method, k in settings:
             model, record = train_setting(method, k, x_train, x_test, args, device)
+            if not args.skip_images:
+                record["images"] = write_pictures(model, method, k, x_test, data.image_shape, out, args.seed)
             log_px[record["name"]], peak, seconds = evaluate_nll(model, x_eval, args, device)
             estimate = monte_carlo_estimate(-log_px[record["name"]])
             record.update(test_nll=estimate.mean, test_nll_se=estimate.standard_error, eval_seconds=seconds)
@@ -419,13 +509,12 @@ def main(argv=None) -> int:
                                               "process over one batch's evaluation")},
             "curve_evaluation": {"k": args.curve_k, "images": args.eval_images},
             "runs": runs, "differences": differences,
-            "command": "python benchmarks/reproduce_iwae.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": "python benchmarks/reproduce_iwae.py " + " ".join(args.argv),
             "date": date.today().isoformat(),
         }
     if not args.skip_speed:
         results["speed"] = flop_rates(args.quick, args.seed)
     if results.get("runs"):
-        out = args.out or (Path("/tmp") if args.quick else RESULTS_DIR) / f"iwae_{results['dataset']}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=1) + "\n")
         curves = out.with_name(out.stem + "_curves.csv")

@@ -138,3 +138,67 @@ def test_a_corrupt_idx_file_is_named(tmp_path, capsys):
     assert reproduce.main(["--data-dir", str(tmp_path), "--skip-speed"]) == 2
     err = capsys.readouterr().err
     assert "t10k-images-idx3-ubyte.gz is truncated" in err and "Traceback" not in err
+
+
+def test_the_script_writes_each_models_pictures_beside_its_results(tiny_run):
+    from PIL import Image
+
+    _, out = tiny_run
+    results = load_results(out)
+    for run in results["runs"]:
+        stem = f"iwae_mnist_{run['method'].lower()}-k{run['k']}"
+        assert [entry["kind"] for entry in run["images"]] == ["samples", "reconstructions", "traversal"]
+        for entry in run["images"]:
+            assert entry["file"] == f"{stem}_{entry['kind']}.png" and entry["shows"]
+            with Image.open(out.parent / entry["file"]) as image:  # a valid PNG: 8-bit grey, the recorded size
+                image.verify()
+            with Image.open(out.parent / entry["file"]) as image:
+                assert image.format == "PNG" and image.mode == "L"
+                assert [image.height, image.width] == entry["shape"]
+        shapes = {entry["kind"]: tuple(entry["shape"]) for entry in run["images"]}
+        # the test images are 6 x 5: 8 x 8 samples, 3 pairs of rows of 4 (12 test images // 3), a 9 x 9 traversal
+        assert shapes == {"samples": (8 * 7 - 1, 8 * 6 - 1), "reconstructions": (6 * 7 - 1 + 2, 4 * 6 - 1),
+                          "traversal": (9 * 7 - 1, 9 * 6 - 1)}
+        traversal = run["images"][2]
+        assert len(set(traversal["dimensions"])) == 2 and traversal["offsets"][0] == -traversal["offsets"][-1]
+
+
+def test_images_only_retrains_the_recorded_runs_and_draws_the_same_pictures(tiny_run, tmp_path):
+    import shutil
+
+    _, out = tiny_run
+    copy = tmp_path / out.name
+    shutil.copy(out, copy)
+    results = json.loads(copy.read_text())
+    for run in results["runs"]:
+        del run["images"]
+    copy.write_text(json.dumps(results))
+    folder = out.parent.parent
+    command = ["--images-only", "--data-dir", str(folder), "--dataset", "mnist", "--threads", "1", "--device", "cpu",
+               "--out", str(copy)]
+    assert reproduce.main([*command, "--settings", "iwae-k5"]) == 0  # one run: only its pictures are listed
+    assert [("images" in run) for run in load_results(copy)["runs"]] == [False, True]
+    assert reproduce.main([*command, "--settings", "vae-k1"]) == 0  # the other, later: both lists stay
+    again = load_results(copy)
+    assert again["runs"][0]["images_made"]["command"].endswith(f"--out {copy} --settings vae-k1")
+    assert {k: v for k, v in again.items() if k != "runs"} == {k: v for k, v in results.items() if k != "runs"}
+    for before, after in zip(load_results(out)["runs"], again["runs"]):
+        assert after.pop("images_made")["retrain_seconds"] > 0
+        assert after == before  # the record is unchanged, and the pictures' list is the full run's
+        for entry in after["images"]:  # seeded: the same bytes
+            assert (tmp_path / entry["file"]).read_bytes() == (out.parent / entry["file"]).read_bytes()
+
+
+def test_images_only_refuses_a_model_that_is_not_the_recorded_one(tiny_run, tmp_path, capsys):
+    import shutil
+
+    _, out = tiny_run
+    copy = tmp_path / out.name
+    shutil.copy(out, copy)
+    results = json.loads(copy.read_text())
+    results["runs"][0]["test_elbo"] += 1.0
+    copy.write_text(json.dumps(results))
+    assert reproduce.main(["--images-only", "--data-dir", str(out.parent.parent), "--dataset", "mnist",
+                           "--threads", "1", "--device", "cpu", "--out", str(copy)]) == 1
+    assert "not the same model" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.png")) and "pictures" not in json.loads(copy.read_text())
