@@ -109,3 +109,4 @@ def test_the_page_says_how_to_make_missing_pictures(pictured):
         run.pop("images", None)  # a results file written before the pictures existed
     page = pictures_html(results, folder)
     assert "<img " not in page and "No pictures yet of VAE k=1, IWAE k=50." in page
+    assert "<code>python benchmarks/reproduce_iwae.py --images-only</code>" in page  # every run: no --settings

@@ -144,7 +144,8 @@ def pictures_html(results: dict, folder: str | Path, kinds=KINDS, *, scale: int 
             f'{html.escape(entry["shows"][0].upper() + entry["shows"][1:])}.</figcaption></figure>')
     without = [run for run in results["runs"] if not any(entry["kind"] in kinds for entry in run.get("images", []))]
     if without or missing:
-        settings = " ".join(f"{run['method'].lower()}-k{run['k']}" for run in without)
+        settings = " ".join(f"{run['method'].lower()}-k{run['k']}" for run in without
+                            if len(without) < len(results["runs"]))  # all of them: no --settings needed
         figures.append(missing_pictures_note(command + (f" --settings {settings}" if settings else ""),
                                              [run["name"] for run in without], missing))
     return "\n".join(figures)
