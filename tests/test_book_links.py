@@ -199,17 +199,19 @@ def test_without_a_repository_address_no_page_gets_a_colab_link(tmp_path):
 
 
 def test_with_a_repository_address_each_notebook_page_links_to_its_colab_notebook(tmp_path):
-    # A two-page book built with the real extension and a made-up address (nothing is executed or fetched).
+    # A small book built with the real extension and a made-up address (nothing is executed or fetched).
     import shutil
     import subprocess
 
     import jupytext
 
-    page = "book/s5_practice/iwae"
-    (tmp_path / "book" / "s5_practice").mkdir(parents=True)
-    shutil.copy(ROOT / f"{page}.md", tmp_path / f"{page}.md")
+    pages = ("book/s5_practice/iwae", "book/s4_gaussian_kl/gaussian_kl")
+    for page in pages:
+        (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / f"{page}.md", tmp_path / f"{page}.md")
     (tmp_path / "book" / "plain.md").write_text("# A page without code\n\nText only.\n")
-    (tmp_path / "_toc.yml").write_text(f"format: jb-book\nroot: book/plain\nchapters:\n  - file: {page}\n")
+    chapters = "".join(f"  - file: {page}\n" for page in pages)
+    (tmp_path / "_toc.yml").write_text(f"format: jb-book\nroot: book/plain\nchapters:\n{chapters}")
     (tmp_path / "_config.yml").write_text(
         "title: mini\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: 'off'\n"
         f"repository:\n  url: {FAKE.repository_url}\n  branch: main\n"
@@ -219,15 +221,17 @@ def test_with_a_repository_address_each_notebook_page_links_to_its_colab_noteboo
     done = subprocess.run([str(jupyter_book), "build", str(tmp_path), "-q"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     html_root = tmp_path / "_build" / "html"
-    built = (html_root / f"{page}.html").read_text(encoding="utf-8")
-    url = f"https://colab.research.google.com/github/example-org/vae-course/blob/gh-pages/_colab/{page}.ipynb"
-    assert re.findall(r'class="colab-launch"><a class="reference external" href="([^"]+)"', built) == [url]
-    assert 'id="s5-iwae"' in built and 'id="s5-evaluation"' in built  # the review links' anchors
+    for page in pages:
+        built = (html_root / f"{page}.html").read_text(encoding="utf-8")
+        url = f"https://colab.research.google.com/github/example-org/vae-course/blob/gh-pages/_colab/{page}.ipynb"
+        assert re.findall(r'class="colab-launch"><a class="reference external" href="([^"]+)"', built) == [url]
+        notebook = nbformat.read(str(html_root / "_colab" / f"{page}.ipynb"), as_version=4)
+        assert notebook.cells[0].source == colab_install_source(FAKE)
+        page_cells = jupytext.read(str(ROOT / f"{page}.md")).cells
+        assert [c.source for c in notebook.cells[1:]] == [c.source for c in page_cells]
     assert "Open in Colab" not in (html_root / "book" / "plain.html").read_text(encoding="utf-8")
-    notebook = nbformat.read(str(html_root / "_colab" / f"{page}.ipynb"), as_version=4)
-    assert notebook.cells[0].source == colab_install_source(FAKE)
-    page_cells = jupytext.read(str(ROOT / f"{page}.md")).cells
-    assert [c.source for c in notebook.cells[1:]] == [c.source for c in page_cells]
+    iwae = (html_root / f"{pages[0]}.html").read_text(encoding="utf-8")
+    assert 'id="s5-iwae"' in iwae and 'id="s5-evaluation"' in iwae  # the review links' anchors
 
 
 def test_in_a_notebook_kernel_the_feedback_is_displayed_as_text_and_html(tmp_path):
