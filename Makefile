@@ -25,12 +25,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 setup: $(VENV)/.installed
 
+# tools/execute_book.py first executes the notebooks the cache lacks two at a time (the build runs one
+# at a time); the build then renders them from its cache, and runs any that failed there again.
 book: setup
+	$(BIN)/python tools/execute_book.py
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is built: open _build/html/index.html in a browser."
 
 # The strict build: any warning, dead reference or cell error fails it.
 book-strict: setup
+	$(BIN)/python tools/execute_book.py
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 unit: setup
@@ -52,8 +56,9 @@ golden: setup
 
 # Every built page in headless Chromium (Debian's `chromium`, driven by playwright): console errors,
 # math rendered offline, players, internal links, search. Skips without chromium unless CI=true.
+# Two workers, each with its own server and browser (tests_browser/conftest.py): the pages load in parallel.
 browser: book-strict
-	$(BIN)/python -m pytest tests_browser -q -rs
+	$(BIN)/python -m pytest tests_browser -n 2 -q -rs
 
 test: unit notebooks book-strict browser
 
