@@ -109,3 +109,18 @@ def test_a_displayed_question_hides_its_answer_and_the_confusions_it_catches():
     for question in diagnostic.questions():
         shown = repr(question)
         assert question.prompt in shown and "answer=" not in shown and "mistakes=" not in shown, question.id
+
+
+def test_the_printed_questions_and_summary_fit_the_books_column(capsys):
+    """The book prints them in a cell: every line fits its 74 characters, and the text is the same once unwrapped."""
+    from vaecourse.practice.skill import PRINT_WIDTH
+
+    diagnostic.show()
+    diagnostic.check_all({})
+    printed = capsys.readouterr().out
+    too_long = [line for line in printed.splitlines() if len(line) > PRINT_WIDTH]
+    assert PRINT_WIDTH <= 74, "74 characters of printed output fill a dropdown (666 px) at 1280 px"
+    assert not too_long, too_long
+    flat = " ".join(printed.split())
+    for question in diagnostic.questions():
+        assert " ".join(question.prompt.split()) in flat, question.id

@@ -9,7 +9,7 @@ import pytest
 from vaecourse.grading import grade
 from vaecourse.grading.sections import CAPSTONE, SESSIONS
 from vaecourse.practice import LEVELS, all_skills, draw_variant, features_out_of_range, skills_for_session
-from vaecourse.practice.skill import fmt
+from vaecourse.practice.skill import PRINT_WIDTH, fmt
 
 SKILLS = [s.name for s in all_skills()]
 PAIRS = [(skill, level) for skill in SKILLS for level in LEVELS]
@@ -101,7 +101,9 @@ def test_the_worked_solution_and_prompt_state_their_numbers(skill, level):
     values, worked = variant._solved().answer, variant._solved().worked_solution
     for value in values:
         assert fmt(value) in worked or fmt(value, 6) in worked, (variant.key, value)
-    assert variant.answer_form in variant.describe() and "4 significant digits" in variant.describe()
+    shown = " ".join(variant.describe().split())  # the printed text is wrapped to the book's column
+    assert variant.answer_form in shown and "4 significant digits" in shown
+    assert all(len(line) <= PRINT_WIDTH for line in variant.describe().splitlines()), variant.key
     assert variant.key == f"{skill}/{level}/3"
     assert all(math.isfinite(v) for v in values)
 

@@ -21,6 +21,7 @@ from ..grading.choices import parse_letters
 from ..grading.compare import numbers_close
 from ..grading.observe import as_floats, encode
 from .diagnostic_questions import QUESTIONS, REFRESHERS, TOPICS, Question, refresher_reference
+from .skill import PRINT_WIDTH, wrap
 
 __all__ = [
     "QUESTIONS",
@@ -62,8 +63,10 @@ def questions(topic: str | None = None) -> list[Question]:
 def describe(question: Question) -> str:
     lines = [f"[{question.id}] ({TOPICS[question.topic]}) {question.prompt}"]
     lines += [f"    ({letter}) {text}" for letter, text in question.options.items()]
-    lines.append(f"    Answer with {question.answer_form}: diagnostic.check({question.id!r}, ...)")
-    return "\n".join(lines)
+    call = f"diagnostic.check({question.id!r}, ...)"
+    answer = f"    Answer with {question.answer_form}: {call}"
+    lines.append(answer if len(answer) <= PRINT_WIDTH else f"    Answer with {question.answer_form}:\n        {call}")
+    return wrap("\n".join(lines))
 
 
 def show(topic: str | None = None) -> None:
@@ -103,7 +106,7 @@ def check(question_id: str, answer, *, quiet: bool = False) -> DiagnosticResult:
                 question_id, False, True, f"[fail] {question_id}: {text}\n    {pointer}", question.refresher, name
             )
     if not quiet:
-        print(result.feedback)
+        print(wrap(result.feedback))
     return result
 
 
@@ -124,5 +127,5 @@ def check_all(answers: dict, *, quiet: bool = False) -> dict[str, DiagnosticResu
     else:
         lines += ["", "All correct: you are ready for Session 1."]
     if not quiet:
-        print("\n".join(lines))
+        print(wrap("\n".join(lines)))
     return results

@@ -14,7 +14,7 @@ from ..grading.checker import GRADING_MODE_ENV, SEED_ENV
 from ..grading.practice_log import COUNTING_LEVELS
 from .registry import skills_for_session
 from ..grading.sections import SESSIONS
-from .skill import LEVELS
+from .skill import LEVELS, wrap
 from .variant import Variant, draw_variant
 
 _draws: dict[str, int] = {}  # variants drawn per session in this process (to rotate through the skills)
@@ -76,7 +76,5 @@ def practise(
     _draws[session] = count + 1
     if not quiet:
         counts = "counts towards" if level in COUNTING_LEVELS else "is a warm-up outside"
-        print(
-            f"{variant.describe()}\n(This {level} variant {counts} the practice streak; answer with variant.check(your_answer).)"
-        )
+        print(f"{variant.describe()}\n" + wrap(f"(This {level} variant {counts} the practice streak; answer with variant.check(your_answer).)"))
     return variant

@@ -11,10 +11,14 @@ features* of the draw. Each level fixes the ranges those features may take (:cla
 from __future__ import annotations
 
 import random
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..grading.sections import SECTION_TOPICS, SESSIONS
+
+# Printed problems fit the book's content column (at 1280 px 74 characters fit its 688 px, and a dropdown's 666 px) without scrolling.
+PRINT_WIDTH = 74
 
 LEVELS = ("easy", "medium", "hard")
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-3, 1e-4  # four significant digits, as the prompts ask
@@ -87,3 +91,18 @@ def par(x: float, digits: int = 4) -> str:
 
 def fmt_seq(values, digits: int = 4) -> str:
     return "(" + ", ".join(fmt(v, digits) for v in values) + ")"
+
+
+def wrap(text: str, width: int = PRINT_WIDTH) -> str:
+    """``text`` with every line longer than ``width`` broken at spaces, its continuation lines indented like it
+    (two more spaces under a ``- `` item); words, paths and numbers are never split."""
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        more = "  " if line.lstrip().startswith("- ") else ""
+        lines.append(textwrap.fill(line, width, initial_indent="", subsequent_indent=indent + more,
+                                   break_long_words=False, break_on_hyphens=False))
+    return "\n".join(lines)

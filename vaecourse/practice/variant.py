@@ -39,7 +39,7 @@ from ..grading.progress import record_practice as save_practice
 from ..grading.result import NOT_ATTEMPTED, CheckResult
 from ..grading.sections import SESSIONS
 from .registry import get_skill
-from .skill import LEVELS, OneOf, Problem, Range, Skill
+from .skill import LEVELS, OneOf, Problem, Range, Skill, wrap
 
 _SEPARATION = 5.0  # a mistake's value must differ from the answer and the others by 5 tolerances
 _MAX_DRAWS = 200
@@ -120,7 +120,7 @@ class Variant:
             return
         shown = hints[: max(1, min(int(level), len(hints)))]
         for number, text in enumerate(shown, start=1):
-            print(f"Hint {number} of {len(hints)} ({self.title}): {text}")
+            print(wrap(f"Hint {number} of {len(hints)} ({self.title}): {text}"))
         if len(shown) < len(hints):
             print(f"(Stuck still? variant.hint({len(shown) + 1}) gives the next one.)")
 
@@ -136,12 +136,12 @@ class Variant:
     def show_solution(self) -> None:
         """Print the worked solution; the variant no longer counts towards a practice streak."""
         reveal(self)
-        print(f"Worked solution ({self.key}):\n{self._solved().worked_solution}")
+        print(wrap(f"Worked solution ({self.key}):\n{self._solved().worked_solution}"))
 
     def describe(self) -> str:
         info = SESSIONS[self.session]
         header = f"Practice ({self.title}; Session {info.number}, level {self.level}, variant {self.seed})"
-        return f"{header}\n{self.prompt}\nAnswer with {self.answer_form}, to at least 4 significant digits."
+        return wrap(f"{header}\n{self.prompt}\nAnswer with {self.answer_form}, to at least 4 significant digits.")
 
     def __str__(self) -> str:
         return self.describe()
