@@ -17,7 +17,8 @@ from typing import Any, Callable
 
 from ..grading.sections import SECTION_TOPICS, SESSIONS
 
-# Printed problems fit the book's content column (at 1280 px 74 characters fit its 688 px, and a dropdown's 666 px) without scrolling.
+# Printed problems fit the book's content column without scrolling: at 1280 px, 74 characters of output
+# fit its 688 px, and a dropdown's 666 px.
 PRINT_WIDTH = 74
 
 LEVELS = ("easy", "medium", "hard")

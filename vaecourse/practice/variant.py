@@ -39,7 +39,7 @@ from ..grading.progress import record_practice as save_practice
 from ..grading.result import NOT_ATTEMPTED, CheckResult
 from ..grading.sections import SESSIONS
 from .registry import get_skill
-from .skill import LEVELS, OneOf, Problem, Range, Skill, wrap
+from .skill import LEVELS, PRINT_WIDTH, OneOf, Problem, Range, Skill, wrap
 
 _SEPARATION = 5.0  # a mistake's value must differ from the answer and the others by 5 tolerances
 _MAX_DRAWS = 200
@@ -141,6 +141,8 @@ class Variant:
     def describe(self) -> str:
         info = SESSIONS[self.session]
         header = f"Practice ({self.title}; Session {info.number}, level {self.level}, variant {self.seed})"
+        if len(header) > PRINT_WIDTH:  # break it between the title and where the variant comes from
+            header = f"Practice ({self.title};\n  Session {info.number}, level {self.level}, variant {self.seed})"
         return wrap(f"{header}\n{self.prompt}\nAnswer with {self.answer_form}, to at least 4 significant digits.")
 
     def __str__(self) -> str:
