@@ -91,7 +91,7 @@ def correct(exercise: str, source: str, needs: str | None = None):
     return _register(exercise, source, None, (), needs)
 
 
-MODULES = ("kl", "reparam", "likelihood", "iwae", "evaluation", "collapse", "diffusion", "estimators")
+MODULES = ("kl", "reparam", "likelihood", "iwae", "evaluation", "collapse", "diffusion", "estimators", "heldout")
 
 
 def all_cases() -> list[RealCase]:

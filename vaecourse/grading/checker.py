@@ -27,6 +27,7 @@ from .display import show_feedback
 from .exercise import Exercise, FunctionExercise, ValueExercise
 from .observe import Case, as_floats, encode, observe, observe_value
 from .practice_log import clear_practice
+from .misreadings import misreading_variants
 from .model_exercise import grade_model
 from .registry import get_exercise
 from .sandbox import DEFAULT_TIMEOUT_S, OUTPUT_LIMIT_CHARS, SandboxOutcome, run_sandboxed
@@ -109,7 +110,8 @@ def _signature_problem(exercise: FunctionExercise, answer, cases: list[Case]) ->
 
 def _variant_records(exercise: FunctionExercise, cases: list[Case]) -> list[tuple]:
     """Each catalogued variant's records on the cases (trusted code, run here in the grader's process)."""
-    return [(m, observe(v, cases)) for m in exercise.mistakes for v in m.variants]
+    own = [(m, observe(v, cases)) for m in exercise.mistakes for v in m.variants]
+    return own + [(m, observe(v, cases)) for m, v in misreading_variants(exercise)]
 
 
 def _diagnosis_result(

@@ -84,7 +84,14 @@ def _gradient(exercise, student, reference, by_name, disconnected: bool = False)
     own = next((m for m in exercise.mistakes if m.predicate is gradient_cut), GRADIENT_CUT)
     names = " and ".join(f"`{n}`" for n in sorted(missing))
     decided = tuple(sorted({c for cs in missing.values() for c in cs}))
-    return Diagnosis(own, decided, exact=right_values, note=f"No gradient reaches {names}.")
+    note = f"No gradient reaches {names}."
+    raised = next((s.get("grad_note") for s in student if s["case"] in decided and s.get("grad_note") not in (None, *_QUIET_GRAD_NOTES)), None)
+    if raised:  # backward itself failed: say so, it is not a detach
+        note += f" Backpropagating through your result raised an error: {raised} (an in-place change of a tensor autograd still needs?)"
+    return Diagnosis(own, decided, exact=right_values, note=note)
+
+
+_QUIET_GRAD_NOTES = ("no tensor output", "output not connected to the inputs")
 
 
 def _affine(variant: torch.Tensor, ref: torch.Tensor) -> tuple[float, float] | None:
@@ -228,6 +235,43 @@ def _robust(student, reference, cases, variant_records) -> Diagnosis | None:
     return best[1] if best else None
 
 
+def _noise_parts(student, reference, cases, variant_records) -> Diagnosis | None:
+    """Where cases ``noise-0`` and ``noise-1`` exist: the mistake whose noise scale (output at 1 minus at 0) the answer shares.
+
+    The output at noise 0 is the part without noise (the location), the difference the noise's scale:
+    a wrong scale is named even when the location is wrong too, and the reverse.
+    """
+    names = ("noise-0", "noise-1")
+    by_name = {c.name: c for c in cases}
+    if not all(n in by_name for n in names):
+        return None
+    case = by_name["noise-1"]
+
+    def parts(records):
+        by = {r["case"]: r for r in records}
+        t0, t1 = (_tensor(by[n]) if n in by else None for n in names)
+        if t0 is None or t1 is None or t0.shape != t1.shape:
+            return None
+        return t0, t1 - t0
+
+    sp, rp = parts(student), parts(reference)
+    if sp is None or rp is None or sp[0].shape != rp[0].shape:
+        return None
+    loc_ok, scale_ok = _close(sp[0], rp[0], case), _close(sp[1], rp[1], case)
+    if loc_ok and scale_ok:
+        return None
+    for mistake, records in variant_records:
+        vp = parts(records)
+        if vp is None or vp[0].shape != sp[0].shape:
+            continue
+        if not scale_ok and _close(sp[1], vp[1], case, loose=10.0) and not _close(vp[1], rp[1], case):
+            note = "" if loc_ok else "Your output without noise (every eps = 0) also differs from the expected one."
+            return Diagnosis(mistake, names, note=note)
+        if scale_ok and not loc_ok and _close(sp[0], vp[0], case, loose=10.0) and not _close(vp[0], rp[0], case):
+            return Diagnosis(mistake, names)
+    return None
+
+
 def _constant(student, cases) -> Diagnosis | None:
     ordinary = {c.name for c in _ordinary(cases)}
     values = [_tensor(s) for s in student if s["case"] in ordinary]
@@ -261,12 +305,12 @@ def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | 
         if all(got.get(n) == shape for n, shape in shapes.items()) and mistake not in owners:
             owners.append(mistake)
     decided = tuple(shapes)
-    if all(shape == [] for shape in shapes.values()) and owners:
+    if all(shape == [] for shape in shapes.values()):
         found = _scalar(exercise, student, reference, cases, variant_records, owners, decided)
         if found:
             return found
     if len(owners) == 1:
-        return Diagnosis(owners[0], decided, note="Your output has the shape this mistake gives.")
+        return Diagnosis(owners[0], decided, note=_beside_owner(exercise, student, cases, variant_records, owners[0], decided))
     first = {c.name: list(c.args[0].shape) if c.args and isinstance(c.args[0], torch.Tensor) else None for c in ordinary}
     if all(shape == [] for shape in shapes.values()):
         return Diagnosis(GENERIC_BY_NAME["reduced_over_batch"], decided)
@@ -275,6 +319,22 @@ def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | 
     if all(first[n] and len(shapes[n]) == 1 and shapes[n] != r_by[n]["value"]["shape"] and shapes[n][0] in first[n] for n in shapes):
         return Diagnosis(GENERIC_BY_NAME["reduced_over_wrong_axis"], decided)
     return None
+
+
+def _beside_owner(exercise, student, cases, variant_records, owner, decided) -> str:
+    """What the values say beside the shape ``owner`` gives: the same values, a known factor of them, or other values."""
+    by_name, s_by = {c.name: c for c in cases}, {s["case"]: s for s in student}
+    records = next((recs for m, recs in variant_records if m is owner), [])
+    o_by = {r["case"]: r for r in records}
+    pairs = [(n, _tensor(s_by[n]), _tensor(o_by[n])) for n in decided if n in o_by]
+    if not pairs or any(ts is None or to is None or ts.shape != to.shape for _, ts, to in pairs):
+        return "Your output has the shape this mistake gives."
+    if all(_close(ts, to, by_name[n]) for n, ts, to in pairs):
+        return "Your output has the shape this mistake gives, and its values."
+    for atom, maps in _atoms(exercise, cases, [], []):
+        if all(n in maps and _close(ts, maps[n][0] * to, by_name[n], loose=10.0) for n, ts, to in pairs):
+            return f"Your output has the shape this mistake gives; your values also show a second mistake: {atom.title}."
+    return "Your output has the shape this mistake gives (its values differ from this mistake's as well)."
 
 
 def _scalar(exercise, student, reference, cases, variant_records, owners, decided) -> Diagnosis | None:
@@ -309,21 +369,28 @@ def _scalar(exercise, student, reference, cases, variant_records, owners, decide
                 for m, recs in variant_records
                 if m is owner
             ):
-                owner_reduction.setdefault(owner.name, label)
-    for owner in owners:
-        label = owner_reduction.get(owner.name)
-        if label is None:
-            continue
-        reduce = reductions[label]
+                owner_reduction.setdefault(label, owner)
+
+    def named(label):  # the exercise's own entry for this batch reduction, else the generic one with the reduction said
+        if label in owner_reduction:
+            return owner_reduction[label], ""
+        return GENERIC_BY_NAME["reduced_over_batch"], f"Your output is the {label} of the per-example values over the batch."
+
+    for label, reduce in reductions.items():  # a reduction of the reference, times at most one known factor
+        base, said = named(label)
         for atom, maps in [(None, None), *atoms]:
             if matches(lambda n: reduce(_tensor(r_by[n]), by_name[n]) * (maps[n][0] if maps else 1.0) if (maps is None or n in maps) else None):
-                note = f"Your values also show a second mistake: {atom.title}." if atom else ""
-                return Diagnosis(owner, decided, note=note)
+                note = " ".join(t for t in (said, f"Your values also show a second mistake: {atom.title}." if atom else "") if t)
+                return Diagnosis(base, decided, note=note)
+    for label, reduce in reductions.items():  # a reduction of another mistake's per-example values
+        base, said = named(label)
         for mistake, recs in variant_records:
             if mistake in owners:
                 continue
             if matches(lambda n: reduce(value(recs, n), by_name[n]) if value(recs, n) is not None and value(recs, n).dim() == 1 else None):
-                return Diagnosis(owner, decided, note=f"Your values also show a second mistake: {mistake.title}.")
+                return Diagnosis(base, decided, note=" ".join(t for t in (said, f"Your values also show a second mistake: {mistake.title}.") if t))
+    if not owners:
+        return None
     return Diagnosis(owners[0], decided, note="Your output is one number where one value per example is due.")
 
 
@@ -366,6 +433,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         return _unstable(exercise, student, reference, cases)
     for step in (
         lambda: _robust(student, reference, cases, variant_records),
+        lambda: _noise_parts(student, reference, cases, variant_records),
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
         lambda: _constant(student, cases),
         lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),

@@ -82,6 +82,7 @@ class FunctionExercise(_Base):
     returns: str = ""
     axes: tuple[str, ...] = ()  # what the first argument's axes are, e.g. ("batch", "latent"): names 1/size factors
     differentiable: tuple[int, ...] = ()  # arguments the answer is differentiable in: their gradients are checked
+    log_variance_args: tuple[int, ...] = ()  # arguments that are log-variances: misreadings of them are named (misreadings.py)
     points: float = 2.0
     kind: str = field(default="function", init=False)
 
@@ -223,5 +224,47 @@ def noise_misscaled(student: list, reference: list, cases: list[Case]) -> bool:
         (mean, std, kurt), (m0, s0, k0) = [g.get("value") for g in got], case.expected_summary
         atol = case.summary_atol if isinstance(case.summary_atol, tuple) else (case.summary_atol,) * 3
         if None in (mean, std, kurt) or abs(mean - m0) > atol[0] or abs(kurt - k0) > atol[2] or abs(std - s0) <= atol[1]:
+            return False
+    return True
+
+
+def noise_ignored(student: list, reference: list, cases: list[Case]) -> bool:
+    """The given noise does not decide the output: two equal calls differ, or eps = 0 and eps = 1 give the same output.
+
+    The second test uses the cases named ``noise-0`` and ``noise-1`` (the same other arguments, every
+    noise value 0 or 1, the same seed for noise drawn anyway), where the reference's outputs differ.
+    """
+    if nondeterministic(student, reference, cases):
+        return True
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    by_name = {c.name: c for c in cases}
+    if not all(n in s_by and n in r_by for n in ("noise-0", "noise-1")):
+        return False
+    s0, s1, r0, r1 = s_by["noise-0"], s_by["noise-1"], r_by["noise-0"], r_by["noise-1"]
+    if any("raised" in rec for rec in (s0, s1, r0, r1)):
+        return False
+    case = by_name["noise-1"]
+    return records_agree(s0, s1, case, with_grads=False) and not records_agree(r0, r1, case, with_grads=False)
+
+
+UNIFORM_EXCESS_KURTOSIS = -1.2  # of any uniform distribution, whatever its range
+
+
+def noise_uniform(student: list, reference: list, cases: list[Case]) -> bool:
+    """Right wherever the noise is given; the drawn noise has a uniform's excess kurtosis (-1.2), whatever its mean and spread."""
+    by_name = {c.name: c for c in cases}
+    if len(student) != len(reference):
+        return False
+    sampling = [(s, by_name[s["case"]]) for s in student if by_name[s["case"]].expected_summary is not None]
+    others = [(s, r, by_name[s["case"]]) for s, r in zip(student, reference) if by_name[s["case"]].expected_summary is None]
+    if not sampling or not all(records_agree(s, r, c, with_grads=False) for s, r, c in others):
+        return False
+    for s, case in sampling:
+        got = s.get("value", {}).get("items") if "raised" not in s else None
+        if not got or len(got) != 3 or len(case.expected_summary) != 3:
+            return False
+        kurt = got[2].get("value")
+        atol = case.summary_atol if isinstance(case.summary_atol, tuple) else (case.summary_atol,) * 3
+        if kurt is None or abs(kurt - UNIFORM_EXCESS_KURTOSIS) > atol[2] or abs(kurt - case.expected_summary[2]) <= atol[2]:
             return False
     return True

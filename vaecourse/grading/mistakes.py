@@ -116,6 +116,15 @@ GENERIC = (
         behaviour="finite on ordinary cases, NaN/inf on the stability cases",
     ),
     Mistake(
+        "log_variance_misread",
+        "the log-variance read as another parameter",
+        "A log-variance s = log sigma^2 is neither sigma nor sigma^2 nor log sigma: sigma = exp(s / 2), sigma^2 = exp(s), "
+        "log sigma = s / 2. Your values are the right formula applied to the wrong one of these (said above). Write each "
+        "quantity from logvar explicitly and check which one every term of your formula expects.",
+        "",
+        behaviour="values equal the reference with the log-variance argument converted and read as another parameter",
+    ),
+    Mistake(
         "zero_output",
         "zeros everywhere",
         "Your function returns zeros on every case, whatever its input: a result that is never computed, overwritten, "

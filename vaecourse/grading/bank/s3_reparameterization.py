@@ -7,7 +7,7 @@ import math
 import torch
 
 from ...core.reparam import reparameterize as _reparameterize
-from ..exercise import FunctionExercise, Mistake, gradient_cut, noise_misscaled, nondeterministic
+from ..exercise import FunctionExercise, Mistake, gradient_cut, noise_ignored, noise_misscaled, noise_uniform
 from ..observe import Case
 from . import _draw
 
@@ -45,6 +45,20 @@ def _reparam_cases(seed: int) -> list[Case]:
             grad_args=(0, 1),
         ),
     ]
+    # The same mu and logvar with eps = 0 and eps = 1 (and the same seed for noise drawn anyway): the
+    # first gives the part without noise (mu), the difference the scale of the noise (sigma), so a
+    # wrong scale is told apart from a wrong location, and noise that never enters shows as no change.
+    for value in (0, 1):
+        cases.append(
+            Case(
+                f"noise-{value}",
+                "fixed",
+                (mu, logvar, torch.full_like(eps, float(value))),
+                f"the fixed batch of 4 examples with every eps = {value}",
+                grad_args=(0, 1),
+                rng_seed=3005,
+            )
+        )
     g = _draw.generator(seed)
     for k in (1, 2):
         b, d = _draw.integer(g, 2, 7), _draw.integer(g, 2, 9)
@@ -189,15 +203,18 @@ REPARAM_MISTAKES = (
         "variance 1. Use torch.randn_like(mu): one letter, a different distribution.",
         _REP,
         variants=(_uniform_noise(centred=False), _uniform_noise(centred=True)),
+        predicate=noise_uniform,
     ),
     Mistake(
         "reparam_ignores_eps",
         "the given eps is ignored",
-        "Two calls with the same mu, logvar and eps gave different samples: your function draws its own noise even when "
-        "eps is passed. Draw noise only when eps is None; callers pass eps to make results reproducible.",
+        "The eps passed in does not decide your samples: two calls with the same mu, logvar and eps gave different "
+        "samples (your function draws its own noise even when eps is passed), or eps = 0 and eps = 1 gave the same "
+        "ones (the noise never enters). Use the given eps, and draw noise only when eps is None; callers pass eps to "
+        "make results reproducible.",
         _REP,
         variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * torch.randn_like(mu),),
-        predicate=nondeterministic,
+        predicate=noise_ignored,
     ),
 )
 
@@ -212,6 +229,7 @@ EXERCISES = (
         params=("mu", "logvar", "eps=None"),
         returns="a tensor with the broadcast shape of mu, logvar and eps",
         mistakes=REPARAM_MISTAKES,
+        log_variance_args=(1,),
         hints=(
             "z = mu + sigma * eps with sigma = exp(logvar / 2); when eps is None draw it with torch.randn_like(mu).",
             "Use only differentiable tensor operations on mu and logvar: no .detach(), no torch.no_grad(), no .item().",

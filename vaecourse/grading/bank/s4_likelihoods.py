@@ -149,7 +149,13 @@ BERNOULLI_MISTAKES = (
         "The decoder outputs logits (any real number), not probabilities; log(logit) is NaN for negative logits. "
         "The probability is sigmoid(logit), and the stable form never computes it: x * logit - softplus(logit).",
         _LIK,
-        variants=(lambda l, x: (x * torch.log(l) + (1 - x) * torch.log(1 - l)).sum(-1),),
+        variants=(
+            lambda l, x: (x * torch.log(l) + (1 - x) * torch.log(1 - l)).sum(-1),
+            # the same through torch.distributions (NM512/dreamerv3-torch#29, HumanCompatibleAI/imitation#273:
+            # Bernoulli(t) takes t as probs): refused with a ValueError on valid logits, or clamped to [eps, 1 - eps]
+            lambda l, x: torch.distributions.Bernoulli(probs=l).log_prob(x).sum(-1),
+            lambda l, x: torch.distributions.Bernoulli(probs=l.clamp(0, 1), validate_args=False).log_prob(x).sum(-1),
+        ),
     ),
     # Lightning-AI/pytorch-lightning#18272, itakurah/focal-loss-pytorch#5: sigmoid before a with-logits loss.
     Mistake(

@@ -8,7 +8,8 @@ import torch
 
 from ...core.kl import free_bits_kl as _free_bits_kl
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake
-from ..observe import Case
+from ..compare import records_agree
+from ..observe import Case, as_floats
 from . import _draw
 
 # --- active units -------------------------------------------------------------------------------
@@ -117,6 +118,25 @@ def _anneal_cases(seed: int) -> list[Case]:
 
 
 _ANNEAL = "s6-kl-annealing"
+
+
+def _bent_ramp(student: list, reference: list, cases: list[Case]) -> bool:
+    """Right at step 0 and from the end of the warm-up on; strictly between 0 and 1 but off the line in between."""
+    by_name = {c.name: c for c in cases}
+    middle_wrong = False
+    for s, r in zip(student, reference):
+        case = by_name[s["case"]]
+        step, warmup = case.args
+        agree = records_agree(s, r, case)
+        if step <= 0 or step >= warmup:
+            if not agree:
+                return False
+            continue
+        values = as_floats(s["value"]) if "raised" not in s else None
+        if not values or len(values) != 1 or not 0.0 < values[0] < 1.0:
+            return False
+        middle_wrong |= not agree
+    return middle_wrong and len(student) == len(reference)
 ANNEAL_MISTAKES = (
     Mistake(
         "anneal_not_clipped",
@@ -153,11 +173,13 @@ ANNEAL_MISTAKES = (
     # timbmg/Sentence-VAE#19: the default schedule is logistic, 1 / (1 + exp(-k (step - x0))).
     Mistake(
         "anneal_not_linear",
-        "a logistic curve instead of the linear ramp",
+        "a curve instead of the linear ramp",
         "The exercise's schedule is the linear warm-up min(1, step / warmup_steps): 0 at the start, exactly 1 from "
-        "warmup_steps on. A logistic curve is never exactly 0 or 1 and is 1/2 at its centre.",
+        "warmup_steps on, and a straight line in between. Your weights bend during the warm-up (a logistic curve, "
+        "a cosine, or a weight that compounds on its previous value); a logistic curve is never exactly 0 or 1.",
         _ANNEAL,
         variants=(lambda s, w: float(1 / (1 + math.exp(-0.0025 * (s - w)))),),
+        predicate=_bent_ramp,
     ),
     Mistake(
         "anneal_integer_division",
