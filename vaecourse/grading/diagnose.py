@@ -20,7 +20,7 @@ import torch
 from .compare import gradient_missing, records_agree
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
-from .observe import Case
+from .observe import Case, as_floats
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,54 @@ class Diagnosis:
 
 
 def _tensor(rec: dict) -> torch.Tensor | None:
+    """The record's value as a float64 tensor: a tensor or array as it is, a number as 0-d, a flat sequence as 1-d."""
     value = rec.get("value") if "raised" not in rec else None
-    if not value or value.get("kind") != "tensor" or value.get("data") is None or value["dtype"] == "bool":
+    if not value:
         return None
-    return torch.tensor(value["data"], dtype=torch.float64).reshape(value["shape"])
+    if value.get("kind") in ("tensor", "array"):
+        if value.get("data") is None or value["dtype"] == "bool":
+            return None
+        return torch.tensor(value["data"], dtype=torch.float64).reshape(value["shape"])
+    if value.get("kind") == "number":
+        return torch.tensor(value["value"], dtype=torch.float64)
+    if value.get("kind") == "sequence":
+        floats = as_floats(value)
+        return torch.tensor(floats, dtype=torch.float64) if floats is not None else None
+    return None
+
+
+def _packaging(student, reference, cases) -> Diagnosis | None:
+    """The right values packaged wrongly (not a tensor, another shape, another dtype), or an integer output."""
+    ordinary = _ordinary(cases)
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    kinds, shapes, dtypes, integer, same = set(), set(), set(), [], True
+    for c in ordinary:
+        s, r = s_by.get(c.name), r_by.get(c.name)
+        if not s or not r or "raised" in s or "raised" in r or r["value"].get("kind") != "tensor":
+            return None
+        got, want = s["value"], r["value"]
+        kinds.add(got.get("kind"))
+        if got.get("kind") == "tensor":
+            shapes.add(got["shape"] != want["shape"])
+            dtypes.add(got["dtype"] != want["dtype"])
+            if got["dtype"].startswith(("int", "uint", "bool")) and not want["dtype"].startswith(("int", "uint", "bool")):
+                integer.append(c.name)
+        ts, tr = _tensor(s), _tensor(r)
+        same &= ts is not None and tr is not None and ts.numel() == tr.numel() and _close(ts.reshape(tr.shape), tr, c)
+    names = tuple(c.name for c in ordinary)
+    if not names:
+        return None
+    if integer:
+        return Diagnosis(GENERIC_BY_NAME["dtype_changed"], tuple(integer), note="Your output is an integer tensor: its values are rounded or truncated.")
+    if not same:
+        return None
+    if kinds - {"tensor"}:
+        return Diagnosis(GENERIC_BY_NAME["not_a_tensor"], names, exact=True)
+    if True in shapes:
+        return Diagnosis(GENERIC_BY_NAME["values_right_shape_wrong"], names, exact=True)
+    if True in dtypes:
+        return Diagnosis(GENERIC_BY_NAME["dtype_changed"], names, exact=True)
+    return None
 
 
 def _close(a: torch.Tensor, b: torch.Tensor, case: Case, loose: float = 1.0) -> bool:
@@ -292,11 +336,12 @@ def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | 
     shapes = {}
     for c in ordinary:
         s, r = s_by.get(c.name), r_by.get(c.name)
-        if not s or "raised" in s or s["value"].get("kind") != "tensor" or r["value"].get("kind") != "tensor":
+        got = _tensor(s) if s else None  # a number counts as shape (), a flat list as (n,)
+        if got is None or r["value"].get("kind") != "tensor":
             return None
-        if s["value"]["shape"] == r["value"]["shape"]:
+        if list(got.shape) == r["value"]["shape"]:
             return None
-        shapes[c.name] = s["value"]["shape"]
+        shapes[c.name] = list(got.shape)
     if not shapes:
         return None
     owners = []
@@ -414,7 +459,7 @@ def _unstable(exercise, student, reference, cases) -> Diagnosis | None:
 def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: list[Case], variant_records) -> Diagnosis | None:
     """The mistake a wrong answer makes, or None. ``variant_records`` pairs each mistake with one variant's records."""
     by_name = {c.name: c for c in cases}
-    found = _gradient(exercise, student, reference, by_name)
+    found = _gradient(exercise, student, reference, by_name) or _packaging(student, reference, cases)
     if found:
         return found
     for mistake in exercise.mistakes:
@@ -442,6 +487,23 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
     ):
         found = step()
         if found:
-            return found
+            return _with_packaging_note(found, student, reference, cases)
     return None
+
+
+def _with_packaging_note(found: Diagnosis, student, reference, cases) -> Diagnosis:
+    """``found`` with a word on outputs that are not tensors where tensors are due (a second problem)."""
+    r_by = {r["case"]: r for r in reference}
+    kinds = {
+        s["value"].get("kind")
+        for s in student
+        if "raised" not in s and s["case"] in r_by and "raised" not in r_by[s["case"]] and r_by[s["case"]]["value"].get("kind") == "tensor"
+    }
+    other = sorted(kinds - {"tensor"})
+    if not other:
+        return found
+    said = {"number": "a Python number", "array": "a NumPy array", "sequence": "a list or tuple"}
+    what = " or ".join(said.get(k, f"a {k}") for k in other)
+    note = (found.note + " " if found.note else "") + f"Your output is also {what}, not a torch.Tensor."
+    return Diagnosis(found.mistake, found.cases, found.exact, note)
 

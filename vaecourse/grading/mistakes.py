@@ -125,6 +125,33 @@ GENERIC = (
         behaviour="values equal the reference with the log-variance argument converted and read as another parameter",
     ),
     Mistake(
+        "not_a_tensor",
+        "the right values, but not as a torch.Tensor",
+        "Your values are the right ones, returned as a NumPy array, a list or a Python number where a torch.Tensor is "
+        "due. Training backpropagates through this function, and NumPy values, lists and floats carry no gradient: "
+        "keep the computation in torch operations on the inputs and return the tensor itself.",
+        "",
+        behaviour="every value right once converted, but the output is not a tensor",
+    ),
+    Mistake(
+        "values_right_shape_wrong",
+        "the right values in the wrong shape",
+        "Your values are the right ones, but the output's shape is not the one asked for (e.g. (B, 1) or (1, B) where "
+        "(B,) is due: keepdim=True, an unsqueeze, or a reshape too many). Broadcasting a (B, 1) against a (B,) tensor "
+        "later gives a (B, B) matrix silently. Return exactly the shape the exercise states.",
+        "",
+        behaviour="every value right, but the output has another shape than the reference's",
+    ),
+    Mistake(
+        "dtype_changed",
+        "the output's dtype is not the inputs'",
+        "Your output has another dtype than its inputs (float64 from float32 inputs, or an integer tensor). Functions in "
+        "a model keep their inputs' dtype: avoid .double(), torch.tensor(..., dtype=...), NumPy round-trips and integer "
+        "arithmetic (//, .long(), rounding); build constants with the inputs' dtype (torch.full_like, x.new_tensor).",
+        "",
+        behaviour="the output's dtype differs from the reference's (values right, or an integer output)",
+    ),
+    Mistake(
         "zero_output",
         "zeros everywhere",
         "Your function returns zeros on every case, whatever its input: a result that is never computed, overwritten, "
