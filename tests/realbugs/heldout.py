@@ -16,7 +16,7 @@ from torch.distributions import Bernoulli, Normal, kl_divergence
 from . import bug, correct
 
 _SIGMA_FAMILY = (
-    "log_variance_misread",
+    "scale_parameter_misread",
     "kl_sigma_instead_of_variance",
     "kl_logvar_as_variance",
     "kl_logvar_as_sigma",

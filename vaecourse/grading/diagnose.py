@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .compare import gradient_missing, records_agree
+from .compare import describe_value, gradient_missing, records_agree
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
 from .observe import Case, as_floats
@@ -75,12 +75,16 @@ def _packaging(student, reference, cases) -> Diagnosis | None:
         return Diagnosis(GENERIC_BY_NAME["dtype_changed"], tuple(integer), note="Your output is an integer tensor: its values are rounded or truncated.")
     if not same:
         return None
+    first = next(c for c in ordinary if c.name in s_by)
+    got, want = s_by[first.name]["value"], r_by[first.name]["value"]
     if kinds - {"tensor"}:
-        return Diagnosis(GENERIC_BY_NAME["not_a_tensor"], names, exact=True)
+        return Diagnosis(GENERIC_BY_NAME["not_a_tensor"], names, exact=True, note=f"On {first.describe} you returned {describe_value(got)}.")
     if True in shapes:
-        return Diagnosis(GENERIC_BY_NAME["values_right_shape_wrong"], names, exact=True)
+        note = f"On {first.describe} your output has shape {tuple(got['shape'])}; the expected shape is {tuple(want['shape'])}."
+        return Diagnosis(GENERIC_BY_NAME["values_right_shape_wrong"], names, exact=True, note=note)
     if True in dtypes:
-        return Diagnosis(GENERIC_BY_NAME["dtype_changed"], names, exact=True)
+        note = f"Your output has dtype {got['dtype']}; the inputs' dtype is {want['dtype']}."
+        return Diagnosis(GENERIC_BY_NAME["dtype_changed"], names, exact=True, note=note)
     return None
 
 
@@ -279,6 +283,104 @@ def _robust(student, reference, cases, variant_records) -> Diagnosis | None:
     return best[1] if best else None
 
 
+_NICE = (-2.0, -1.0, -0.5, 0.5, 2.0)  # a term's sign flipped (2x the dropped term's deviation), doubled (-1x), halved...
+_SAID = {2.0: "with its sign flipped", -1.0: "counted twice", 0.5: "halved", -0.5: "counted one and a half times", -2.0: "counted three times"}
+
+
+def _deviations(student, reference, cases, variant_records) -> Diagnosis | None:
+    """The answer's deviation from the reference as a simple multiple of one or two mistakes' deviations.
+
+    A mistake that drops or changes one term deviates by d = variant - reference; an answer with that
+    term's sign flipped deviates by 2 d, with the term doubled by -d, halved by d / 2. Two mistakes at
+    once add their deviations. Only exact fits with these coefficients count.
+    """
+    ordinary = {c.name: c for c in _ordinary(cases)}
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    names = [n for n in ordinary if n in s_by and n in r_by]
+    pairs = {}
+    for n in names:
+        ts, tr = _tensor(s_by[n]), _tensor(r_by[n])
+        if ts is None or tr is None or ts.shape != tr.shape or not bool(torch.isfinite(ts).all()) or not bool(torch.isfinite(tr).all()):
+            return None
+        pairs[n] = (ts, tr)
+    if not pairs:
+        return None
+    columns = []
+    for mistake, records in variant_records:
+        by = {r["case"]: r for r in records}
+        parts = []
+        for n, (ts, tr) in pairs.items():
+            tv = _tensor(by[n]) if n in by else None
+            if tv is None or tv.shape != tr.shape or not bool(torch.isfinite(tv).all()):
+                break
+            parts.append((tv - tr).flatten())
+        else:
+            d = torch.cat(parts)
+            if float(d.abs().max()) > 1e-6 and all(not torch.allclose(d, c, rtol=1e-6, atol=1e-9) for _, c in columns):
+                columns.append((mistake, d))
+    y = torch.cat([(ts - tr).flatten() for ts, tr in pairs.values()])
+
+    def exact(fit) -> bool:
+        start = 0
+        for n, (ts, tr) in pairs.items():
+            k = ts.numel()
+            if not _close(ts.flatten(), tr.flatten() + fit[start:start + k], ordinary[n], loose=10.0):
+                return False
+            start += k
+        return True
+
+    def nice(a: float):
+        return next((v for v in _NICE if abs(a - v) < 1e-3 * max(1.0, abs(v))), None)
+
+    for mistake, d in columns:  # one deviation, scaled
+        a = nice(float(y @ d / (d @ d)))
+        if a is not None and exact(a * d):
+            return Diagnosis(mistake, tuple(pairs), note=f"The term this mistake is about appears {_SAID[a]}.")
+    if len(columns) <= 40:
+        for i, (m1, d1) in enumerate(columns):  # two deviations at once
+            for m2, d2 in columns[i + 1:]:
+                if m1.name == m2.name:
+                    continue
+                design = torch.stack([d1, d2], dim=1)
+                a1, a2 = torch.linalg.lstsq(design, y[:, None]).solution.flatten().tolist()
+                n1, n2 = nice(a1) or (1.0 if abs(a1 - 1) < 1e-3 else None), nice(a2) or (1.0 if abs(a2 - 1) < 1e-3 else None)
+                if n1 is not None and n2 is not None and exact(n1 * d1 + n2 * d2):
+                    (ma, na), (mb, nb) = sorted(((m1, n1), (m2, n2)), key=lambda t: -abs(t[1]))
+                    how = lambda m, k: m.title + ("" if k == 1.0 else f" ({_SAID[k]})")
+                    return Diagnosis(ma, tuple(pairs), note=f"Your values show two mistakes at once: {how(ma, na)}, and {how(mb, nb)}.")
+    return None
+
+
+_TRANSFORMS = (
+    ("the square root", torch.sqrt),
+    ("the square", torch.square),
+    ("the log", torch.log),
+    ("the exp", torch.exp),
+)
+
+
+def _transformed(student, reference, cases) -> Diagnosis | None:
+    """The answer equals sqrt, square, log or exp of the reference, elementwise, on every ordinary case."""
+    ordinary = {c.name: c for c in _ordinary(cases)}
+    r_by = {r["case"]: r for r in reference}
+    pairs = []
+    for s in student:
+        if s["case"] in ordinary:
+            ts, tr = _tensor(s), _tensor(r_by[s["case"]]) if s["case"] in r_by else None
+            if ts is None or tr is None or ts.shape != tr.shape:
+                return None
+            pairs.append((s["case"], ts, tr))
+    if not pairs:
+        return None
+    for said, fn in _TRANSFORMS:
+        with torch.no_grad():
+            if all(_close(ts, fn(tr), ordinary[n], loose=10.0) for n, ts, tr in pairs) and any(
+                not _close(ts, tr, ordinary[n]) for n, ts, tr in pairs
+            ):
+                return Diagnosis(GENERIC_BY_NAME["output_transformed"], tuple(n for n, _, _ in pairs), note=f"Your values are {said} of the expected ones.")
+    return None
+
+
 def _noise_parts(student, reference, cases, variant_records) -> Diagnosis | None:
     """Where cases ``noise-0`` and ``noise-1`` exist: the mistake whose noise scale (output at 1 minus at 0) the answer shares.
 
@@ -304,6 +406,8 @@ def _noise_parts(student, reference, cases, variant_records) -> Diagnosis | None
     loc_ok, scale_ok = _close(sp[0], rp[0], case), _close(sp[1], rp[1], case)
     if loc_ok and scale_ok:
         return None
+    if not scale_ok and loc_ok and _close(sp[1], -rp[1], case):
+        return Diagnosis(GENERIC_BY_NAME["sign_flipped"], names, note="The noise enters with a minus sign: with eps given, z must be mu + sigma * eps exactly.")
     for mistake, records in variant_records:
         vp = parts(records)
         if vp is None or vp[0].shape != sp[0].shape:
@@ -482,6 +586,8 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
         lambda: _constant(student, cases),
         lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),
+        lambda: _deviations(student, reference, cases, variant_records),
+        lambda: _transformed(student, reference, cases),
         lambda: _shape(exercise, student, reference, cases, variant_records),
         lambda: _unstable(exercise, student, reference, cases),
     ):

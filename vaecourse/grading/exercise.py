@@ -82,7 +82,8 @@ class FunctionExercise(_Base):
     returns: str = ""
     axes: tuple[str, ...] = ()  # what the first argument's axes are, e.g. ("batch", "latent"): names 1/size factors
     differentiable: tuple[int, ...] = ()  # arguments the answer is differentiable in: their gradients are checked
-    log_variance_args: tuple[int, ...] = ()  # arguments that are log-variances: misreadings of them are named (misreadings.py)
+    # scale arguments and their kind ("log sigma^2", "sigma^2", "sigma", "log sigma"): misreadings are named (misreadings.py)
+    scale_args: tuple[tuple[int, str], ...] = ()
     points: float = 2.0
     kind: str = field(default="function", init=False)
 

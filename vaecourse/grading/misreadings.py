@@ -1,18 +1,21 @@
-"""Generic mistakes made by reading a log-variance argument as another parameter: the reference applied to the misread value.
+"""Generic mistakes made by reading a scale argument (a variance, a standard deviation or their logs) as another of them.
 
-An answer that takes ``logvar`` (log sigma^2) may first turn it into something (sigma, sigma^2, log sigma,
-or nothing) and then use a formula written for some parameter (sigma, sigma^2, log sigma or log sigma^2).
-When the two differ, its value is the reference at the log-variance the formula believes in:
+An answer that takes, say, ``logvar`` (log sigma^2) may first turn it into something (sigma, sigma^2,
+log sigma, or nothing) and then use a formula written for some parameter (sigma, sigma^2, log sigma or
+log sigma^2). When the two differ, its value is the reference at the value that formula believes in.
+Every parametrisation goes through the log-variance s:
 
-    reading sigma: 2 log v;  sigma^2: log v;  log sigma: 2 v;  log sigma^2: v
+    to s:   log sigma^2: v   sigma^2: log v   sigma: 2 log v   log sigma: 2 v
+    from s: log sigma^2: s   sigma^2: exp(s)  sigma: exp(s/2)  log sigma: s / 2
 
-applied to the converted value v. :func:`misreading_variants` gives, for each such pair, a variant (the
-reference with that argument replaced), all under the one catalogue entry ``log_variance_misread``,
-each titled with its pair so the feedback says which.
+:func:`misreading_variants` gives, for each scale argument an exercise declares (``scale_args``) and each
+such misreading, a variant (the reference with that argument replaced), all under the one catalogue
+entry ``scale_parameter_misread``, each titled with its misreading so the feedback says which.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import torch
@@ -20,40 +23,43 @@ import torch
 from .exercise import FunctionExercise, Mistake
 from .mistakes import GENERIC_BY_NAME
 
-# what the answer turns logvar into before using it
-_CONVERSIONS = {
-    "logvar itself": lambda s: s,
-    "sigma = exp(logvar / 2)": lambda s: torch.exp(0.5 * s),
-    "sigma^2 = exp(logvar)": torch.exp,
-    "log sigma = logvar / 2": lambda s: 0.5 * s,
-}
-# which parameter the formula it feeds was written for, as the log-variance that formula believes in
-_READINGS = {
-    "sigma": lambda v: 2 * torch.log(v),
-    "sigma^2": torch.log,
-    "log sigma": lambda v: 2 * v,
+
+def _op(tensor_fn, float_fn):
+    return lambda v: tensor_fn(v) if isinstance(v, torch.Tensor) else float_fn(v)
+
+
+_LOG, _EXP = _op(torch.log, lambda v: math.log(v) if v > 0 else math.nan), _op(torch.exp, math.exp)
+TO_LOG_VARIANCE = {
     "log sigma^2": lambda v: v,
+    "sigma^2": _LOG,
+    "sigma": lambda v: 2 * _LOG(v),
+    "log sigma": lambda v: 2 * v,
 }
-_SAME = {("logvar itself", "log sigma^2"), ("sigma = exp(logvar / 2)", "sigma"), ("sigma^2 = exp(logvar)", "sigma^2"), ("log sigma = logvar / 2", "log sigma")}
+FROM_LOG_VARIANCE = {
+    "log sigma^2": lambda s: s,
+    "sigma^2": _EXP,
+    "sigma": lambda s: _EXP(0.5 * s),
+    "log sigma": lambda s: 0.5 * s,
+}
 
 
 def misreading_variants(exercise: FunctionExercise) -> list[tuple[Mistake, object]]:
-    """(entry titled with the misreading, variant) for each log-variance argument and each misreading of it."""
+    """(entry titled with the misreading, variant) for each scale argument and each misreading of it."""
     out = []
-    entry = GENERIC_BY_NAME["log_variance_misread"]
-    for i in exercise.log_variance_args:
+    entry = GENERIC_BY_NAME["scale_parameter_misread"]
+    for i, kind in exercise.scale_args:
         name = exercise.params[i].split("=")[0]
-        for said, convert in _CONVERSIONS.items():
-            for reading, believed in _READINGS.items():
-                if (said, reading) in _SAME:
+        for made in FROM_LOG_VARIANCE:  # what the answer turns the argument into
+            for read in TO_LOG_VARIANCE:  # which parameter its formula was written for
+                if made == read:
                     continue
 
-                def variant(*args, i=i, convert=convert, believed=believed):
+                def variant(*args, i=i, kind=kind, made=made, read=read):
                     args = list(args)
-                    args[i] = believed(convert(args[i]))
+                    converted = FROM_LOG_VARIANCE[made](TO_LOG_VARIANCE[kind](args[i]))
+                    args[i] = FROM_LOG_VARIANCE[kind](TO_LOG_VARIANCE[read](converted))
                     return exercise.reference(*args)
 
-                title = f"`{name}` used as {reading}" if said == "logvar itself" else f"{said} used where the formula expects {reading}"
-                title = title.replace("logvar", name)
-                out.append((replace(entry, title=f"{entry.title}: {title}"), variant))
+                said = f"`{name}` ({kind})" if made == kind else f"`{name}` turned into {made}"
+                out.append((replace(entry, title=f"{entry.title}: {said} used where the formula expects {read}"), variant))
     return out

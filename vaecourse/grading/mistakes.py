@@ -116,13 +116,23 @@ GENERIC = (
         behaviour="finite on ordinary cases, NaN/inf on the stability cases",
     ),
     Mistake(
-        "log_variance_misread",
-        "the log-variance read as another parameter",
-        "A log-variance s = log sigma^2 is neither sigma nor sigma^2 nor log sigma: sigma = exp(s / 2), sigma^2 = exp(s), "
-        "log sigma = s / 2. Your values are the right formula applied to the wrong one of these (said above). Write each "
-        "quantity from logvar explicitly and check which one every term of your formula expects.",
+        "scale_parameter_misread",
+        "a variance, standard deviation or log of one read as another",
+        "sigma, sigma^2, log sigma and log sigma^2 = logvar are four different numbers: sigma = exp(logvar / 2), "
+        "sigma^2 = exp(logvar), log sigma = logvar / 2. Your values are the right formula applied to the wrong one of "
+        "these (said above). Write each quantity from the argument explicitly and check which one every term of your "
+        "formula expects.",
         "",
-        behaviour="values equal the reference with the log-variance argument converted and read as another parameter",
+        behaviour="values equal the reference with a scale argument converted and read as another parametrisation",
+    ),
+    Mistake(
+        "output_transformed",
+        "the expected values passed through a square root, square, log or exp",
+        "Your values are a function of the right ones: their square root or square (a standard deviation where a "
+        "variance is due, sqrt(alpha_bar) where alpha_bar is), or their log or exp (a log-space result not "
+        "exponentiated back, or an exp too many). Check which quantity the exercise asks you to return.",
+        "",
+        behaviour="values equal sqrt, square, log or exp of the reference's on every case",
     ),
     Mistake(
         "not_a_tensor",

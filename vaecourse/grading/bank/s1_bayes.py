@@ -223,6 +223,7 @@ EXERCISES = (
         params=("x", "noise_var"),
         returns="a pair (posterior_mean, posterior_variance)",
         mistakes=POSTERIOR_MISTAKES,
+        scale_args=((1, "sigma^2"),),
         hints=(
             "Precisions (inverse variances) add: prior precision 1 plus n / noise_var.",
             "The posterior mean is (sum of x / noise_var) divided by the posterior precision.",

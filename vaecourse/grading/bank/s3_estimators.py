@@ -118,6 +118,7 @@ EXERCISES = (
         params=("f_values", "z", "mu", "sigma"),
         returns="a 0-d tensor",
         mistakes=SCORE_MISTAKES,
+        scale_args=((3, "sigma"),),
         hints=(
             "The estimate is the sample mean of f(z_l) * d/d mu log q(z_l), with q = N(mu, sigma^2).",
             "d/d mu log N(z; mu, sigma^2) = (z - mu) / sigma^2.",

@@ -229,7 +229,7 @@ EXERCISES = (
         params=("mu", "logvar", "eps=None"),
         returns="a tensor with the broadcast shape of mu, logvar and eps",
         mistakes=REPARAM_MISTAKES,
-        log_variance_args=(1,),
+        scale_args=((1, "log sigma^2"),),
         hints=(
             "z = mu + sigma * eps with sigma = exp(logvar / 2); when eps is None draw it with torch.randn_like(mu).",
             "Use only differentiable tensor operations on mu and logvar: no .detach(), no torch.no_grad(), no .item().",

@@ -255,7 +255,7 @@ EXERCISES = (
         returns="a tensor of shape (B,)",
         axes=("batch", "latent"),
         differentiable=(0, 1),
-        log_variance_args=(1,),
+        scale_args=((1, "log sigma^2"),),
         mistakes=KL_MISTAKES,
         hints=(
             "Per dimension: (mu^2 + sigma^2 - log sigma^2 - 1) / 2, with sigma^2 = exp(logvar) and log sigma^2 = logvar.",

@@ -316,6 +316,7 @@ EXERCISES = (
         reference=_active_units_reference,
         make_cases=_au_cases,
         params=("mu", "threshold=0.01"),
+        axes=("batch", "latent"),  # names a fraction of the units (a 1/D factor)
         returns="an int",
         mistakes=AU_MISTAKES,
         hints=(
