@@ -106,7 +106,8 @@ def missing_pictures_note(command: str, runs: list[str] = (), files: list[str] =
     gone = f" Listed but missing beside the results file: {', '.join(files)}." if files else ""
     return (f"<p><strong>No pictures yet{html.escape(which)}.</strong> The sample grids, reconstructions and latent "
             f"traversals of the models are written by the reproduction script beside its results file; the "
-            f"book's build trains nothing.{html.escape(gone)} Make them with <code>{html.escape(command)}</code> "
+            f"book's build trains nothing.{html.escape(gone)} Make them with "
+            f"<code style='color: inherit'>{html.escape(command)}</code> "
             f"(it retrains the recorded runs with their seeds and checks that each reaches the recorded test "
             f"ELBO).</p>")
 
@@ -117,6 +118,8 @@ def pictures_html(results: dict, folder: str | Path, kinds=KINDS, *, scale: int 
     :func:`~vaecourse.studies.iwae_reproduction.load_results`) whose file is in ``folder``, by kind and then in
     the order of the runs, each with alt text and a caption naming the model, its passes and its test NLL;
     embedded, so the page needs no copy of the files, and shown ``scale`` times their size, pixels kept sharp.
+    Captions and notes take the text colour of the output block (the theme's muted caption grey is
+    illegible on the light block that dark mode gives HTML outputs).
     Where no run lists pictures of these kinds, or a listed file is missing, a note says how to make them."""
     unknown = set(kinds) - set(KINDS)
     if unknown:
@@ -140,7 +143,8 @@ def pictures_html(results: dict, folder: str | Path, kinds=KINDS, *, scale: int 
             f'<figure style="margin: 1em 0">'
             f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" width="{scale * width}" '
             f'style="max-width: 100%; height: auto; image-rendering: pixelated">'
-            f'<figcaption><strong>{html.escape(run["name"])}, {entry["kind"]}</strong> — {html.escape(about)}. '
+            f'<figcaption style="color: inherit"><strong>{html.escape(run["name"])}, {entry["kind"]}</strong> — '
+            f'{html.escape(about)}. '
             f'{html.escape(entry["shows"][0].upper() + entry["shows"][1:])}.</figcaption></figure>')
     without = [run for run in results["runs"] if not any(entry["kind"] in kinds for entry in run.get("images", []))]
     if without or missing:
