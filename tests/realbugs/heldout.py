@@ -271,6 +271,19 @@ def ber_spk_bce_sum(logits, x):
     return F.binary_cross_entropy(recon_x, x, reduction="sum")
 
 
+@bug(
+    "bernoulli_log_likelihood",
+    "j-sripad/VAE loss.py latent_loss_bce: torch.nn.functional.binary_cross_entropy(pred, groundtruth, reduction='sum') "
+    "on the sigmoid output, here per example (reduction='none', summed over pixels)",
+    "the log of a sigmoid that saturates: sigmoid(30) is 1 in float32, and BCE's log clamp gives -100 where the truth is -30",
+    expect=("bernoulli_unstable_log_sigmoid", "unstable_at_extremes"),
+)
+def ber_sripad_sigmoid_bce(logits, x):
+    _check_range(x)
+    pred = torch.sigmoid(logits)
+    return -F.binary_cross_entropy(pred, x, reduction="none").sum(-1)
+
+
 # --- iwae_bound ------------------------------------------------------------------------------------------
 
 

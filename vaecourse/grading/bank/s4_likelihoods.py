@@ -44,14 +44,17 @@ def _bernoulli_cases(seed: int) -> list[Case]:
             "3 images of 5 grey pixels (targets strictly between 0 and 1)",
         ),
     ]
-    logits = torch.tensor([[100.0, -100.0, 100.0, -100.0], [50.0, -50.0, 0.0, 100.0]])
-    targets = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 1.0, 1.0]])
+    # A logit of 30 with target 0: sigmoid(30) is exactly 1 in float32, so log(1 - sigmoid) is -inf, and
+    # F.binary_cross_entropy's clamp of the log at -100 gives -100 where the truth is -30 (at +-100 the
+    # clamp happens to give the right value, so those alone do not catch the sigmoid-then-BCE form).
+    logits = torch.tensor([[100.0, -100.0, 100.0, -100.0], [30.0, -50.0, 0.0, 100.0]])
+    targets = torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
     cases.append(
         Case(
             "stability",
             "stability",
             (logits, targets),
-            "logits of +-100 and +-50 with targets of exactly 0 and 1",
+            "logits of +-100, -50 and 30 with targets of exactly 0 and 1",
             rtol=1e-5,
             atol=1e-3,
         )
