@@ -22,6 +22,29 @@ def _check_range(x):
 
 @bug(
     "bernoulli_log_likelihood",
+    "L1aoXingyu/pytorch-beginner 08-AutoEncoder/Variational_autoencoder.py (issue #34): reconstruction_function = "
+    "nn.MSELoss(size_average=False) on the sigmoid output, named BCE",
+    "a summed squared error on the probabilities used as the reconstruction term of a Bernoulli VAE",
+    expect=("bernoulli_squared_error",),
+)
+def ber_pytorch_beginner_mse(logits, x):
+    recon = torch.sigmoid(logits)
+    return -((recon - x) ** 2).sum(dim=1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "ethanluoyc/pytorch-vae vae.py (issue #3): criterion = nn.MSELoss(); loss = criterion(dec, inputs) (mean over all)",
+    "the mean squared error over every pixel of the batch as the reconstruction term",
+    expect=("bernoulli_squared_error",),
+)
+def ber_ethanluoyc_mse_mean(logits, x):
+    return -F.mse_loss(torch.sigmoid(logits), x)
+
+
+
+@bug(
+    "bernoulli_log_likelihood",
     "hwalsuklee/tensorflow-mnist-VAE vae.py (NaN loss: issue #4): y = clip_by_value(sigmoid, 1e-8, 1 - 1e-8); "
     "sum(x * log(y) + (1 - x) * log(1 - y), 1)",
     "log of a clipped sigmoid: in float32 1 - 1e-8 rounds to 1, so log(1 - y) is -inf and 0 * -inf is NaN for large logits",

@@ -181,6 +181,23 @@ BERNOULLI_MISTAKES = (
             lambda l, x: (l * torch.log(x + 1e-12) + (1 - l) * torch.log(1 - x + 1e-12)).sum(-1),
         ),
     ),
+    # L1aoXingyu/pytorch-beginner#34 (a Bernoulli VAE whose "BCE" is nn.MSELoss), ethanluoyc/pytorch-vae#3.
+    Mistake(
+        "bernoulli_squared_error",
+        "a squared error in place of the Bernoulli log-likelihood",
+        "The squared error between sigmoid(logits) and x is not log p(x|z) of a Bernoulli decoder (it is, up to "
+        "constants, a Gaussian's with a fixed variance, and a fixed variance sets an arbitrary weight against the "
+        "KL). For binary pixels the log-likelihood is x log p + (1 - x) log(1 - p), computed from the logits as "
+        "x * logits - softplus(logits), summed over the pixels.",
+        _LIK,
+        variants=(
+            lambda l, x: -((torch.sigmoid(l) - x) ** 2).sum(-1),
+            lambda l, x: ((torch.sigmoid(l) - x) ** 2).sum(-1),
+            lambda l, x: -F.mse_loss(torch.sigmoid(l), x),
+            lambda l, x: -F.mse_loss(torch.sigmoid(l), x, reduction="none").mean(-1),
+            lambda l, x: -((l - x) ** 2).sum(-1),
+        ),
+    ),
     Mistake(
         "bernoulli_sign_flipped",
         "the binary cross-entropy (a loss) instead of the log-likelihood",
