@@ -34,7 +34,7 @@ def eval_antixk_training_loss(recon, kl, beta):
     "evaluation_elbo",
     "AntixK/PyTorch-VAE#68: the logged 'KLD' is -kld_loss, and the bound is then recon - KLD",
     "the KL added instead of subtracted",
-    expect=("eval_kl_added",),
+    expect=("kl_added",),
 )
 def eval_antixk_negated_kld(recon, kl, beta):
     reported_kld = -kl

@@ -85,9 +85,10 @@ EVALUATION_MISTAKES = (
         variants=(lambda r, k, beta: k - r,),
     ),
     Mistake(
-        "eval_kl_added",
+        "kl_added",
         "the KL added instead of subtracted",
-        "ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)): the KL is a penalty.",
+        "ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)): the KL is subtracted. Added, the result is no longer a lower "
+        "bound on log p(x), and the KL's -log sigma^2 term, meant to punish a needle-thin q, rewards it without limit.",
         "s2-elbo-decomposition",
         variants=(lambda r, k, beta: r + k, lambda r, k, beta: r + beta * k),
     ),

@@ -10,6 +10,11 @@ from ...core.bounds import iwae_bound as _iwae_bound
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, unstable_only
 from ..observe import Case
 from . import _draw
+from .s5_evaluation import EVALUATION_MISTAKES
+
+
+def _evaluation_mistake(name: str) -> Mistake:
+    return next(m for m in EVALUATION_MISTAKES if m.name == name)
 
 # --- iwae_bound ---------------------------------------------------------------------------------
 
@@ -256,13 +261,8 @@ EXERCISES = (
         section="s5-evaluation",
         expected=lambda: -85.0 - 12.5,
         mistakes=(
-            Mistake(
-                "reported_training_objective",
-                "the training objective reported as the ELBO",
-                "With beta = 4 the objective reconstruction - 4 KL is what training maximised, but the bound on log p(x) is the ELBO with beta = 1: reconstruction - KL.",
-                "s5-evaluation",
-                variants=(lambda: -85.0 - 4 * 12.5,),
-            ),
+            # the same mistakes as the bound exercise's, on this exercise's numbers (recon -85, KL 12.5, beta 4)
+            _evaluation_mistake("eval_bound_includes_beta").on(-85.0, 12.5, 4.0),
             Mistake(
                 "reported_reconstruction_only",
                 "the reconstruction term alone",
@@ -270,14 +270,7 @@ EXERCISES = (
                 "s5-evaluation",
                 variants=(lambda: -85.0,),
             ),
-            Mistake(
-                "kl_added",
-                "the KL added instead of subtracted",
-                "ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)): the KL is subtracted. Added, the result is no longer a lower "
-                "bound on log p(x), and the KL's -log sigma^2 term, meant to punish a needle-thin q, rewards it without limit.",
-                "s2-elbo-decomposition",
-                variants=(lambda: -85.0 + 12.5, lambda: -85.0 + 4 * 12.5),
-            ),
+            _evaluation_mistake("kl_added").on(-85.0, 12.5, 4.0),
         ),
         hints=("The ELBO is a property of the model and q, not of how it was trained: which beta does it have?",),
     ),
