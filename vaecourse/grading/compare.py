@@ -148,7 +148,7 @@ def _ratio_hint(student: torch.Tensor, reference: torch.Tensor) -> str:
         if torch.allclose(ratios, ratios[0].expand_as(ratios), rtol=1e-3) and abs(ratios[0].item() - 1) > 1e-3:
             return f" Every value is {ratios[0].item():.4g} times the expected one: look for a missing or extra factor."
     offsets = s - r
-    if offsets.numel() >= 2 and torch.allclose(offsets, offsets[0].expand_as(offsets), atol=1e-4, rtol=0):
+    if offsets.numel() >= 2 and abs(offsets[0].item()) > 1e-3 and torch.allclose(offsets, offsets[0].expand_as(offsets), atol=1e-4, rtol=0):
         return " Every value is off by the same constant: look for a missing or extra constant term."
     return ""
 
@@ -247,7 +247,13 @@ def first_difference(student: list[dict], reference: list[dict], cases: list[Cas
         if not values_agree(got, want, case.rtol, case.atol):
             hint = ""
             if got.get("kind") == "tensor" and got.get("data") is not None and want.get("data") is not None:
-                hint = _ratio_hint(torch.tensor(gf, dtype=torch.float64), torch.tensor(wf, dtype=torch.float64))
+                tg, tw = torch.tensor(gf, dtype=torch.float64), torch.tensor(wf, dtype=torch.float64)
+                if tg.shape == tw.shape and bool(((tg - tw).abs() <= 100 * (case.atol + case.rtol * tw.abs())).all()):
+                    hint = (f" They are within {float((tg - tw).abs().max()):.1g} of the exact ones: the formula looks right, "
+                            "but the arithmetic differs slightly (a small constant added inside a log or a division, a "
+                            "clamp, or float32 arithmetic where the inputs are float64).")
+                else:
+                    hint = _ratio_hint(tg, tw)
             return Difference("values", case.name, f"{_sentence(where)} your values are not correct.{hint}")
         if case.repeat and rec.get("deterministic") is False:
             return Difference(
@@ -259,7 +265,9 @@ def first_difference(student: list[dict], reference: list[dict], cases: list[Cas
             return Difference(
                 "grad",
                 case.name,
-                f"{_sentence(where)} the values are right but the gradients reaching the inputs are not: something cuts or changes the graph.",
+                f"{_sentence(where)} the values are right but the gradients reaching the inputs differ from the exact "
+                "formula's: part of the computation is cut from the graph (.detach(), .data, a NumPy round-trip) or "
+                "changes the derivative (a clamp, or a small constant added inside a log).",
             )
     if len(student) < len(reference):  # the record stopped early: only after NotImplementedError
         return Difference("raised", reference[len(student)]["case"], "Your code stopped before every case was checked.")
