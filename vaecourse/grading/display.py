@@ -15,6 +15,7 @@ import sys
 from .links import section_href
 from .sections import SECTION_TOPICS, section_reference, session_of_label
 
+
 def _review_html(label: str, cwd=None) -> str:
     session = session_of_label(label)
     title = f"Session {session.number}, section {label} ({SECTION_TOPICS[label]})"

@@ -209,21 +209,32 @@ def nondeterministic(student: list, reference: list, cases: list[Case]) -> bool:
     return any(s.get("deterministic") is False for s in student)
 
 
-def noise_misscaled(student: list, reference: list, cases: list[Case]) -> bool:
-    """Right wherever the noise is given; the drawn noise has the right mean and shape of tails but the wrong spread."""
+def _noise_summaries(student: list, reference: list, cases: list[Case]):
+    """For an answer right wherever the noise is given: each sampling case's (mean, std, excess kurtosis) of the
+    drawn noise, the expected ones and their tolerances; None if the answer is wrong elsewhere or a summary is missing."""
     by_name = {c.name: c for c in cases}
     if len(student) != len(reference):
-        return False
+        return None
     sampling = [(s, by_name[s["case"]]) for s in student if by_name[s["case"]].expected_summary is not None]
     others = [(s, r, by_name[s["case"]]) for s, r in zip(student, reference) if by_name[s["case"]].expected_summary is None]
     if not sampling or not all(records_agree(s, r, c, with_grads=False) for s, r, c in others):
-        return False
+        return None
+    summaries = []
     for s, case in sampling:
         got = s.get("value", {}).get("items") if "raised" not in s else None
         if not got or len(got) != 3 or len(case.expected_summary) != 3:
-            return False
-        (mean, std, kurt), (m0, s0, k0) = [g.get("value") for g in got], case.expected_summary
+            return None
         atol = case.summary_atol if isinstance(case.summary_atol, tuple) else (case.summary_atol,) * 3
+        summaries.append((tuple(g.get("value") for g in got), case.expected_summary, atol))
+    return summaries
+
+
+def noise_misscaled(student: list, reference: list, cases: list[Case]) -> bool:
+    """Right wherever the noise is given; the drawn noise has the right mean and shape of tails but the wrong spread."""
+    summaries = _noise_summaries(student, reference, cases)
+    if summaries is None:
+        return False
+    for (mean, std, kurt), (m0, s0, k0), atol in summaries:
         if None in (mean, std, kurt) or abs(mean - m0) > atol[0] or abs(kurt - k0) > atol[2] or abs(std - s0) <= atol[1]:
             return False
     return True
@@ -253,19 +264,10 @@ UNIFORM_EXCESS_KURTOSIS = -1.2  # of any uniform distribution, whatever its rang
 
 def noise_uniform(student: list, reference: list, cases: list[Case]) -> bool:
     """Right wherever the noise is given; the drawn noise has a uniform's excess kurtosis (-1.2), whatever its mean and spread."""
-    by_name = {c.name: c for c in cases}
-    if len(student) != len(reference):
+    summaries = _noise_summaries(student, reference, cases)
+    if summaries is None:
         return False
-    sampling = [(s, by_name[s["case"]]) for s in student if by_name[s["case"]].expected_summary is not None]
-    others = [(s, r, by_name[s["case"]]) for s, r in zip(student, reference) if by_name[s["case"]].expected_summary is None]
-    if not sampling or not all(records_agree(s, r, c, with_grads=False) for s, r, c in others):
-        return False
-    for s, case in sampling:
-        got = s.get("value", {}).get("items") if "raised" not in s else None
-        if not got or len(got) != 3 or len(case.expected_summary) != 3:
-            return False
-        kurt = got[2].get("value")
-        atol = case.summary_atol if isinstance(case.summary_atol, tuple) else (case.summary_atol,) * 3
-        if kurt is None or abs(kurt - UNIFORM_EXCESS_KURTOSIS) > atol[2] or abs(kurt - case.expected_summary[2]) <= atol[2]:
+    for (_, _, kurt), (_, _, k0), atol in summaries:
+        if kurt is None or abs(kurt - UNIFORM_EXCESS_KURTOSIS) > atol[2] or abs(kurt - k0) <= atol[2]:
             return False
     return True
