@@ -139,3 +139,11 @@ def test_the_notebook_states_the_checker_budget_and_target():
     assert f"**{TRAIN_EPOCHS} epochs**" in text and f"**{TRAIN_BUDGET_S:g} s of one" in text
     assert f"**{TARGET_TEST_ELBO:g} nats**" in text and f"**{MIN_ACTIVE_UNITS} active latent dimensions**" in text
     assert f"({TRAIN_LATENT} latent dimensions)" in text
+
+
+def test_instructors_page_states_the_capstone_training_settings_of_the_probe():
+    """book/instructors.md states the grader's retraining settings in prose: they must be the probe's."""
+    page = " ".join((ROOT / "book" / "instructors.md").read_text(encoding="utf-8").split())
+    for words in (f"{TRAIN_LATENT} latent dimensions", f"{TRAIN_EPOCHS} epochs of the digits",
+                  f"a budget of {TRAIN_BUDGET_S:g} s of one CPU core"):
+        assert words in page, f"book/instructors.md no longer states {words!r}: update the capstone paragraph"
