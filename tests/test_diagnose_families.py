@@ -64,7 +64,7 @@ CASES = [
     ("score_function_estimate", score_sigma_as_log_sigma, {"scale_parameter_misread"}, "log sigma"),
     ("alpha_bar_schedule", alpha_bar_sqrt, {"output_transformed"}, "square root"),
     ("alpha_bar_schedule", alpha_bar_log_space, {"output_transformed"}, "log"),
-    ("active_units", active_fraction, {"mean_over_last_axis"}, "mean"),
+    ("active_units", active_fraction, {"mean_over_last_axis", "au_returns_fraction"}, "mean"),
     ("reparameterize", reparam_minus_noise, {"sign_flipped"}, "minus sign"),
 ]
 

@@ -33,6 +33,20 @@ def au_ok_numpy_cov(mu, threshold=0.01):
     return int((np.diag(cov) > threshold).sum())
 
 
+@bug(
+    "active_units",
+    "alangu-hep/symbolic-surrogates src/metrics/interpretability.py (active_units returns np.var per dimension)",
+    "returns the per-dimension variances, never compares them with the threshold nor counts",
+    expect=("au_returns_variances",),
+)
+def au_returns_variances(mu, threshold=0.01):
+    samples = mu.detach().numpy()
+    variances = []
+    for i in range(len(samples[0])):
+        variances.append(np.var(samples[:, i]))
+    return variances
+
+
 # --- KL annealing -----------------------------------------------------------------------------------
 
 
@@ -71,6 +85,44 @@ def anneal_lagging_encoder_kl_start(step, warmup_steps):
 def anneal_sentence_vae_logistic(step, warmup_steps):
     k, x0 = 0.0025, warmup_steps
     return float(1 / (1 + np.exp(-k * (step - x0))))
+
+
+@bug(
+    "kl_annealing_weight",
+    "umautobots/bidirection-trajectory-predicter#4 (KL weight ramped up to 100, not 1)",
+    "the ramp's ceiling is 100, not 1",
+    expect=("anneal_wrong_ceiling",),
+)
+def anneal_to_100(step, warmup_steps):
+    return min(100.0, 100.0 * step / warmup_steps)
+
+
+@bug(
+    "kl_annealing_weight",
+    "Jafagervik/TinyDAS tinydas/kl.py KLAnnealer (self.i = min(self.i + 1, n) before returning)",
+    "off by one: the counter is incremented before use, so step 0 gives 1/n and the ramp ends one step early",
+    expect=("anneal_off_by_one",),
+)
+def anneal_tinydas_off_by_one(step, warmup_steps):
+    i = min(step + 1, warmup_steps)
+    return 0.0 + (1.0 - 0.0) * i / warmup_steps
+
+
+@bug(
+    "kl_annealing_weight",
+    "Jafagervik/TinyDAS tinydas/kl.py kl_annealing (start 1e-4, max_weight 0.01)",
+    "ramps from 1e-4 to 0.01: never reaches the full ELBO weight 1, and does not start at 0",
+    expect=("anneal_wrong_ceiling",),
+)
+def anneal_tinydas_max_001(step, warmup_steps):
+    start_weight, max_weight = 0.0001, 0.01
+    return min(max_weight, start_weight + (max_weight - start_weight) * (step / warmup_steps))
+
+
+@correct("kl_annealing_weight", "jiangqn/TextVAE src/utils/kl_anneal.py: min(step, anneal_step) / anneal_step * beta (beta = 1)")
+def anneal_ok_textvae(step, warmup_steps):
+    beta = 1.0
+    return min(step, warmup_steps) / warmup_steps * beta
 
 
 @correct("kl_annealing_weight", "timbmg/Sentence-VAE kl_anneal_function('linear'): min(1, step / x0)")

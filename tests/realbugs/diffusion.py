@@ -4,6 +4,7 @@ x_t = sqrt(alpha_bar) x0 + sqrt(1 - alpha_bar) eps with one alpha_bar per exampl
 alpha_bar_t = prod_{s <= t} (1 - beta_s).
 """
 
+import numpy as np
 import torch
 
 from . import bug, correct
@@ -84,6 +85,24 @@ def fwd_hcp_diffusion_flat_coefficients(x0, alpha_bar, eps):
     return d_alpha * x0 + d_sigma * eps
 
 
+@bug(
+    "forward_diffusion_sample",
+    "juraam/stable-diffusion-from-scratch#3 (noise scale written beta_t, should be sqrt(beta_t)), for q(x_t | x_0)",
+    "the noise's coefficient (1 - alpha_bar) without the square root",
+    expect=("diffusion_no_sqrt",),
+)
+def fwd_juraam_noise_no_sqrt(x0, alpha_bar, eps):
+    a = alpha_bar[:, None]
+    return a.sqrt() * x0 + (1 - a) * eps
+
+
+@correct("forward_diffusion_sample", "matthieuml/GGSP src/ggsp/models/noiser.py (q_sample with extract-ed sqrt tables)")
+def fwd_ok_ggsp(x0, alpha_bar, eps):
+    sqrt_alphas_cumprod_t = alpha_bar.sqrt().reshape(-1, *([1] * (x0.dim() - 1)))
+    sqrt_one_minus_alphas_cumprod_t = (1.0 - alpha_bar).sqrt().reshape(-1, *([1] * (x0.dim() - 1)))
+    return sqrt_alphas_cumprod_t * x0 + sqrt_one_minus_alphas_cumprod_t * eps
+
+
 @correct("forward_diffusion_sample", "hojonathanho/diffusion / lucidrains extract(): coefficients reshaped to (B, 1, ...)")
 def fwd_ok_extract(x0, alpha_bar, eps):
     shape = (x0.shape[0],) + (1,) * (x0.dim() - 1)
@@ -117,6 +136,22 @@ def fwd_ok_sr3(x0, alpha_bar, eps):
 )
 def sched_dpm_solver_cumprod_betas(betas):
     return torch.cumprod(betas, dim=0)
+
+
+@bug(
+    "alpha_bar_schedule",
+    "yang-song/score_sde_pytorch#73 (alpha_i = 1 - beta_i used where prod_j (1 - beta_j) is meant)",
+    "the per-step alpha_t = 1 - beta_t returned, no cumulative product",
+    expect=("alpha_bar_not_cumulative",),
+)
+def sched_score_sde_no_cumprod(betas):
+    return 1.0 - betas
+
+
+@correct("alpha_bar_schedule", "JAYANDJEAN/learning_manim 04_diffusion_model/09_image_process.py (np.cumprod(1 - betas))")
+def sched_ok_numpy_cumprod(betas):
+    alphas = 1 - betas.detach().cpu().numpy()
+    return torch.as_tensor(np.cumprod(alphas), dtype=betas.dtype)
 
 
 @correct(

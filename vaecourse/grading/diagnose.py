@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from .compare import describe_value, gradient_missing, records_agree
+from .diagnose_schedules import ramp
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
 from .observe import Case, as_floats
@@ -602,6 +603,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
     ):  # right on every ordinary case: only a behaviour at the extremes is left to name
         return _unstable(exercise, student, reference, cases)
     for step in (
+        lambda: ramp(exercise, student, reference, cases, Diagnosis),
         lambda: _robust(student, reference, cases, variant_records),
         lambda: _noise_parts(student, reference, cases, variant_records),
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),

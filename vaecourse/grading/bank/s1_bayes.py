@@ -9,7 +9,7 @@ import torch
 from ...core.likelihoods import gaussian_log_likelihood
 from ...core.montecarlo import monte_carlo_estimate
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
-from ..observe import Case
+from ..observe import Case, as_floats
 from . import _draw
 
 # --- Monte Carlo estimate -----------------------------------------------------------------------
@@ -119,6 +119,30 @@ def _one_obs(n, noise_var):
     return 1.0 + 1.0 / noise_var
 
 
+def _posterior_reads(mean_ok, variance_ok):
+    """A predicate: on every ordinary case the answer is a (mean, variance) pair with ``mean_ok(mean, reference mean,
+    n)`` and ``variance_ok(variance, n, noise_var)``: a family read from one part of the pair, the other checked apart."""
+
+    def reads(student, reference, cases) -> bool:
+        by_name, r_by = {c.name: c for c in cases}, {r["case"]: r for r in reference}
+        for s in student:
+            case = by_name[s["case"]]
+            got = as_floats(s["value"]) if "raised" not in s else None
+            want = as_floats(r_by[s["case"]]["value"])
+            x, noise_var = case.args
+            if not got or len(got) != 2 or not mean_ok(got[0], want[0], x.numel()):
+                return False
+            if not variance_ok(got[1], x.numel(), noise_var):
+                return False
+        return True
+
+    return reads
+
+
+def _near(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-4 * abs(b) + 1e-5
+
+
 _CONJ = "s1-conjugate-example"
 POSTERIOR_MISTAKES = (
     Mistake(
@@ -134,6 +158,31 @@ POSTERIOR_MISTAKES = (
         "Each observation adds precision 1 / noise_var, so n of them add n / noise_var.",
         _CONJ,
         variants=(_posterior_with(_one_obs),),
+        predicate=_posterior_reads(lambda m, want, n: True, lambda v, n, nv: _near(v, 1.0 / (1.0 + 1.0 / nv))),
+    ),
+    # the variance of the prior and the noise's over n added, where their precisions add
+    Mistake(
+        "posterior_variances_added",
+        "variances added where precisions add",
+        "Combining a prior with data multiplies Gaussian densities: their precisions (inverse variances) add, "
+        "1/sigma_post^2 = 1 + n / noise_var, so the posterior is narrower than both. Adding the variances, 1 + noise_var / n, "
+        "gives a posterior wider than the prior: the data would make you less certain.",
+        _CONJ,
+        variants=(lambda x, nv: (x.numel() / (x.numel() + nv) * x.mean(), 1.0 + nv / x.numel()),),
+        predicate=_posterior_reads(lambda m, want, n: True, lambda v, n, nv: _near(v, 1.0 + nv / n)),
+    ),
+    Mistake(
+        "posterior_mean_average_for_sum",
+        "the average of the observations and their sum confused in the mean",
+        "The posterior mean is (sum of x / noise_var) / (1 + n / noise_var), equivalently n / (n + noise_var) times the "
+        "average x-bar. Your mean uses x.mean() where the sum belongs (or the sum where the average belongs): it is n "
+        "times too small (or too large), while your variance is right.",
+        _CONJ,
+        variants=(lambda x, nv: ((x.mean() / nv) / (1.0 + x.numel() / nv), 1.0 / (1.0 + x.numel() / nv)),),
+        predicate=_posterior_reads(
+            lambda m, want, n: n == 1 or _near(m, want / n) or _near(m, want * n),
+            lambda v, n, nv: _near(v, 1.0 / (1.0 + n / nv)),
+        ),
     ),
     Mistake(
         "posterior_returns_std",

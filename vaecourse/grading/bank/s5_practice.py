@@ -186,6 +186,17 @@ def _interp_with(t_of_steps, transpose=False):
     return interpolate
 
 
+def _plus_z2(z1, z2, steps):
+    t = torch.linspace(0.0, 1.0, steps, dtype=z1.dtype)[:, None]  # (steps, 1)
+    return z1 + t * z2
+
+
+def _slerp(z1, z2, steps):
+    t = torch.linspace(0.0, 1.0, steps, dtype=z1.dtype)[:, None]  # (steps, 1)
+    omega = torch.acos((z1 @ z2 / (z1.norm() * z2.norm())).clamp(-1.0, 1.0))
+    return (torch.sin((1 - t) * omega) * z1 + torch.sin(t * omega) * z2) / torch.sin(omega)  # (steps, D)
+
+
 INTERP_MISTAKES = (
     Mistake(
         "interp_endpoint_missing",
@@ -193,7 +204,35 @@ INTERP_MISTAKES = (
         "The path should start exactly at z1 (t = 0) and end exactly at z2 (t = 1). torch.arange(steps) / steps stops short "
         "of 1; torch.linspace(0, 1, steps) includes both ends.",
         "s5-interpolation",
-        variants=(_interp_with(lambda n: torch.arange(n) / n), _interp_with(lambda n: torch.arange(1, n + 1) / n)),
+        variants=(
+            _interp_with(lambda n: torch.arange(n) / n),
+            _interp_with(lambda n: torch.arange(1, n + 1) / n),
+            _interp_with(lambda n: torch.arange(1, n + 1) / (n + 1)),
+        ),
+    ),
+    Mistake(
+        "interp_plus_z2",
+        "z1 + t * z2 instead of z1 + t * (z2 - z1)",
+        "The path must end at z2: at t = 1, z1 + t * z2 is z1 + z2. Move along the difference, z1 + t * (z2 - z1), "
+        "which is (1 - t) z1 + t z2.",
+        "s5-interpolation",
+        variants=(_plus_z2,),
+    ),
+    Mistake(
+        "interp_spherical",
+        "a spherical path where the linear one is asked",
+        "The exercise asks for linear interpolation, (1 - t) z1 + t z2 with t from 0 to 1; your points follow the great "
+        "circle (slerp). Both are used (the book shows slerp for Gaussian latents), but they differ between the ends.",
+        "s5-interpolation",
+        variants=(_slerp,),
+    ),
+    Mistake(
+        "interp_wrong_count",
+        "another number of points than steps",
+        "The path has exactly steps points, both ends included: torch.linspace(0, 1, steps). steps + 1 or steps - 1 "
+        "points come from counting intervals instead of points.",
+        "s5-interpolation",
+        variants=(_interp_with(lambda n: torch.linspace(0, 1, n + 1)), _interp_with(lambda n: torch.linspace(0, 1, n - 1))),
     ),
     Mistake(
         "interp_reversed",

@@ -45,6 +45,40 @@ def _au_cases(seed: int) -> list[Case]:
     return cases
 
 
+def _flat(rec: dict) -> list[float] | None:
+    """The record's numbers flattened, booleans as 0 / 1 (a mask), or None."""
+    value = rec.get("value") if "raised" not in rec else None
+    if not value:
+        return None
+    if value.get("kind") in ("tensor", "array") and value.get("dtype") == "bool" and value.get("data") is not None:
+        return [float(v) for v in torch.tensor(value["data"]).flatten().tolist()]
+    if value.get("kind") == "sequence" and all(i.get("kind") == "bool" for i in value["items"]):
+        return [float(i["value"]) for i in value["items"]]
+    return as_floats(value)
+
+
+def _per_dimension(of_mu):
+    """A predicate: on every ordinary case the answer is one number per latent dimension, those ``of_mu(mu, t)`` gives."""
+
+    def returns_per_dimension(student, reference, cases) -> bool:
+        by_name = {c.name: c for c in cases}
+        seen = 0
+        for s in student:
+            case = by_name[s["case"]]
+            if case.kind not in ("fixed", "random"):
+                continue
+            got, (mu, t) = _flat(s), (*case.args, 0.01)[:2]
+            wanted = of_mu(mu.double(), t)
+            if got is None or len(got) != mu.shape[1] or not any(
+                bool(torch.allclose(torch.tensor(got, dtype=torch.float64), w, rtol=1e-3, atol=1e-7)) for w in wanted
+            ):
+                return False
+            seen += 1
+        return seen > 0
+
+    return returns_per_dimension
+
+
 _MEASURE = "s6-measuring-collapse"
 AU_MISTAKES = (
     Mistake(
@@ -89,6 +123,27 @@ AU_MISTAKES = (
         "Return the number of active units (an int), e.g. int(mask.sum()).",
         _MEASURE,
         variants=(lambda mu, t=0.01: mu.var(dim=0) > t,),
+        predicate=_per_dimension(lambda mu, t: [(mu.var(dim=0, unbiased=u) > t).double() for u in (True, False)]),
+    ),
+    Mistake(
+        "au_returns_fraction",
+        "the fraction of active units instead of their number",
+        "Your value is the count divided by the number of latent dimensions D: the mean of the mask where its sum "
+        "belongs. The measure is a count (e.g. \"8 of 32 units active\"); return int(mask.sum()).",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: float((mu.var(dim=0) > t).float().mean()),),
+    ),
+    # alangu-hep/symbolic-surrogates src/metrics/interpretability.py: active_units returns np.var per dimension.
+    Mistake(
+        "au_returns_variances",
+        "the per-dimension variances returned instead of the count",
+        "The per-dimension variances Var_x(mu_j) (one number per latent dimension) are the first half of the "
+        "measure; compare each with the threshold and return how many exceed it, an int: int((var > threshold).sum()).",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: mu.var(dim=0, unbiased=False),),
+        predicate=_per_dimension(
+            lambda mu, t: [mu.var(dim=0, unbiased=u) for u in (True, False)]
+        ),
     ),
 )
 
@@ -120,23 +175,6 @@ def _anneal_cases(seed: int) -> list[Case]:
 _ANNEAL = "s6-kl-annealing"
 
 
-def _bent_ramp(student: list, reference: list, cases: list[Case]) -> bool:
-    """Right at step 0 and from the end of the warm-up on; strictly between 0 and 1 but off the line in between."""
-    by_name = {c.name: c for c in cases}
-    middle_wrong = False
-    for s, r in zip(student, reference):
-        case = by_name[s["case"]]
-        step, warmup = case.args
-        agree = records_agree(s, r, case)
-        if step <= 0 or step >= warmup:
-            if not agree:
-                return False
-            continue
-        values = as_floats(s["value"]) if "raised" not in s else None
-        if not values or len(values) != 1 or not 0.0 < values[0] < 1.0:
-            return False
-        middle_wrong |= not agree
-    return middle_wrong and len(student) == len(reference)
 ANNEAL_MISTAKES = (
     Mistake(
         "anneal_not_clipped",
@@ -152,14 +190,45 @@ ANNEAL_MISTAKES = (
         _ANNEAL,
         variants=(lambda s, w: max(0.0, 1.0 - s / w),),
     ),
-    # PlaytikaOSS/pybandits#137: min(1, (step + 1) / warmup).
+    # PlaytikaOSS/pybandits#137: min(1, (step + 1) / warmup); Jafagervik/TinyDAS: the counter raised before use.
     Mistake(
         "anneal_off_by_one",
         "the ramp shifted by one step",
         "step counts the updates already made, so the first update (step = 0) has weight 0 and step = warmup_steps "
-        "the first with weight 1: min(1, step / warmup_steps), without a + 1.",
+        "the first with weight 1: min(1, step / warmup_steps), with no + 1 or - 1 on the step or on warmup_steps.",
         _ANNEAL,
-        variants=(lambda s, w: min(1.0, (s + 1) / w),),
+        variants=(
+            lambda s, w: min(1.0, (s + 1) / w),
+            lambda s, w: min(1.0, s / (w - 1)),
+            lambda s, w: min(1.0, max(0.0, (s - 1) / w)),
+            lambda s, w: min(1.0, (s + 1) / (w + 1)),
+        ),
+    ),
+    # umautobots/bidirection-trajectory-predicter#4 (ramped to 100); Jafagervik/TinyDAS kl_annealing (to 0.01).
+    Mistake(
+        "anneal_wrong_ceiling",
+        "the weight levels off at another value than 1",
+        "The warm-up ends at weight 1, the true ELBO: from warmup_steps on the KL counts fully. A ramp to a "
+        "maximum weight of your own (100, 0.01, a beta) trains another objective once the warm-up is over; for a "
+        "beta-VAE, multiply by beta outside the schedule.",
+        _ANNEAL,
+        variants=(lambda s, w: min(100.0, 100.0 * s / w),),
+    ),
+    Mistake(
+        "anneal_wrong_slope",
+        "the ramp reaches 1 after another number of steps",
+        "The weight rises by 1 / warmup_steps per step and reaches 1 exactly at warmup_steps. Yours is a straight "
+        "line with another slope: a warm-up length scaled (counted in epochs, or halved) or an extra factor on step.",
+        _ANNEAL,
+        variants=(lambda s, w: min(1.0, 2 * s / w),),
+    ),
+    Mistake(
+        "anneal_restarts",
+        "the weight falls back below 1 after the warm-up",
+        "This schedule warms up once: from warmup_steps on the weight stays at 1. A cyclical schedule restarts the "
+        "ramp (step mod the cycle length), which is another schedule than the one asked for.",
+        _ANNEAL,
+        variants=(lambda s, w: (s % w) / w,),
     ),
     # jxhe/vae-lagging-encoder: kl_weight starts at kl_start = 0.1 and is raised before its first use.
     Mistake(
@@ -176,10 +245,10 @@ ANNEAL_MISTAKES = (
         "a curve instead of the linear ramp",
         "The exercise's schedule is the linear warm-up min(1, step / warmup_steps): 0 at the start, exactly 1 from "
         "warmup_steps on, and a straight line in between. Your weights bend during the warm-up (a logistic curve, "
-        "a cosine, or a weight that compounds on its previous value); a logistic curve is never exactly 0 or 1.",
+        "a cosine, an exponential, or a weight that compounds on its previous value); a logistic curve is never "
+        "exactly 0 or 1.",
         _ANNEAL,
         variants=(lambda s, w: float(1 / (1 + math.exp(-0.0025 * (s - w)))),),
-        predicate=_bent_ramp,
     ),
     Mistake(
         "anneal_integer_division",
@@ -208,6 +277,9 @@ def _free_bits_cases(seed: int) -> list[Case]:
     # differs from flooring the batch mean (per-example floors are what the exercise used to ask for).
     straddle = torch.tensor([[0.05, 1.2, 0.9], [0.95, 0.3, 0.1], [0.25, 0.8, 0.05]])
     cases.append(Case("fixed-straddle", "fixed", (straddle, 0.4), "3 examples, 3 latent dimensions, some KLs below the floor and some above"))
+    # every KL below the floor, even summed over the dimensions: a floor on the total differs from no floor at all
+    small = torch.tensor([[0.02, 0.1, 0.05, 0.01], [0.04, 0.06, 0.03, 0.08]])
+    cases.append(Case("fixed-small", "fixed", (small, 0.5), "2 examples, 4 latent dimensions, every KL below the floor"))
     g = _draw.generator(seed)
     for k, (b, d) in enumerate(_draw.batch_and_dims(g, 2, (2, 7), (3, 9)), start=1):
         lam = round(float(_draw.uniform(g, 1, low=0.1, high=1.0)), 3)
@@ -268,6 +340,7 @@ FREE_BITS_MISTAKES = (
         variants=(
             lambda kl, lam: (kl * (kl > lam)).sum(-1).mean(),
             lambda kl, lam: (kl.mean(0) * (kl.mean(0) > lam)).sum(),
+            lambda kl, lam: kl.sum(-1).mean() * (kl.sum(-1).mean() > lam),
         ),
     ),
     Mistake(
@@ -279,11 +352,28 @@ FREE_BITS_MISTAKES = (
         variants=(lambda kl, lam: kl.sum(0).clamp(min=lam).sum(),),
     ),
     Mistake(
+        "free_bits_not_summed",
+        "the floored KLs of the dimensions returned without their sum",
+        "The free-bits term is one number: each dimension's batch-mean KL floored at free_bits, then summed over the "
+        "latent dimensions. Returning the D floored values leaves the sum to the caller (and a .mean() there divides by D).",
+        _FREE,
+        variants=(lambda kl, lam: kl.mean(0).clamp(min=lam),),
+    ),
+    Mistake(
         "free_bits_mean_over_dims",
         "a mean over latent dimensions instead of a sum",
         "The KL of a diagonal Gaussian is the sum of the dimensions' KLs, floored or not; a mean divides it by D.",
         "s4-reductions",
         variants=(lambda kl, lam: kl.mean(0).clamp(min=lam).mean(),),
+    ),
+    Mistake(
+        "free_bits_not_applied",
+        "no floor at all",
+        "Your value is the plain KL term (each dimension's batch-mean KL, summed): free_bits never enters it. Free bits "
+        "replace each dimension's KL by max(free_bits, KL_j) before the sum, so that dimensions below the floor cost "
+        "free_bits and get no gradient pushing them to the prior.",
+        _FREE,
+        variants=(lambda kl, lam: kl.mean(0).sum(), lambda kl, lam: kl.sum(-1).mean()),
     ),
 )
 

@@ -35,6 +35,12 @@ def _forward_cases(seed: int) -> list[Case]:
             "a fixed batch of 4 examples with 4 features",
         ),
     ]
+    # eps = 0 and eps = 1 read the answer's two parts apart: the signal term, and the noise's coefficient
+    x0, levels = _draw.normal(g, 4, 3), torch.tensor([0.8, 0.4, 0.15, 0.6])
+    cases += [
+        Case("noise-0", "fixed", (x0, levels, torch.zeros(4, 3)), "a fixed batch of 4 examples with 3 features and every eps = 0"),
+        Case("noise-1", "fixed", (x0, levels, torch.ones(4, 3)), "the same batch with every eps = 1"),
+    ]
     g = _draw.generator(seed)
     b = _draw.integer(g, 2, 6)
     d = _draw.integer(g, 2, 7, avoid=(b,))
@@ -56,7 +62,33 @@ FORWARD_MISTAKES = (
         variants=(
             lambda x0, a, e: a[:, None] * x0 + (1 - a[:, None]) * e,
             lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None]) * e,
+            lambda x0, a, e: a[:, None] * x0 + (1 - a[:, None]).sqrt() * e,
         ),
+    ),
+    Mistake(
+        "diffusion_noise_dropped",
+        "the noise term left out",
+        "x_t = sqrt(alpha_bar) x_0 + sqrt(1 - alpha_bar) eps: without the second term x_t is the shrunk data alone, "
+        "the same for every eps, and the network would learn to denoise inputs that carry no noise.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None].sqrt() * x0,),
+    ),
+    Mistake(
+        "diffusion_signal_not_scaled",
+        "x0 not scaled by sqrt(alpha_bar)",
+        "The data's coefficient is sqrt(alpha_bar), which shrinks x_0 as the noise grows so that the variance of x_t "
+        "stays 1; x_0 + sqrt(1 - alpha_bar) eps only adds noise, and at the last step it is still the data plus noise.",
+        _FWD,
+        variants=(lambda x0, a, e: x0 + (1 - a[:, None]).sqrt() * e,),
+    ),
+    Mistake(
+        "diffusion_alpha_bar_as_root",
+        "alpha_bar used as if it were its square root",
+        "The argument is alpha_bar itself; the data's coefficient is its square root, sqrt(alpha_bar), and the noise's "
+        "sqrt(1 - alpha_bar). Using alpha_bar as the coefficient (and sqrt(1 - alpha_bar^2) for the noise) treats it as "
+        "sqrt(alpha_bar): a sample from another noise level.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None] * x0 + (1 - a[:, None] ** 2).sqrt() * e,),
     ),
     Mistake(
         "diffusion_swapped",
@@ -125,10 +157,27 @@ def _schedule_cases(seed: int) -> list[Case]:
 SCHEDULE_MISTAKES = (
     Mistake(
         "alpha_bar_cumsum",
-        "1 - cumsum(beta) instead of a cumulative product",
-        "Noise composes multiplicatively: alpha_bar_t = prod_{s<=t} (1 - beta_s). 1 - sum(beta) agrees only to first order and turns negative for long schedules.",
+        "a cumulative sum of the betas instead of a product",
+        "Noise composes multiplicatively: alpha_bar_t = prod_{s<=t} (1 - beta_s). 1 - sum(beta) and exp(-sum(beta)) agree "
+        "with it only to first order in beta; 1 - sum(beta) turns negative for long schedules.",
         _FWD,
-        variants=(lambda b: 1 - torch.cumsum(b, 0),),
+        variants=(lambda b: 1 - torch.cumsum(b, 0), lambda b: torch.exp(-torch.cumsum(b, 0))),
+    ),
+    Mistake(
+        "alpha_bar_complement",
+        "1 - alpha_bar instead of alpha_bar",
+        "1 - alpha_bar_t is the variance of the noise in x_t; alpha_bar_t = prod_{s<=t} (1 - beta_s) is the signal's "
+        "share, close to 1 at the first steps and falling towards 0.",
+        _FWD,
+        variants=(lambda b: 1 - torch.cumprod(1 - b, 0),),
+    ),
+    Mistake(
+        "alpha_bar_final_only",
+        "only the last alpha_bar instead of the whole schedule",
+        "The schedule has one alpha_bar_t per step t = 1..T, shape (T,): the running product torch.cumprod, not the "
+        "product of all the factors (torch.prod), which is only alpha_bar_T.",
+        _FWD,
+        variants=(lambda b: torch.prod(1 - b),),
     ),
     Mistake(
         "alpha_bar_of_betas",
