@@ -797,6 +797,201 @@ def fresh_c3(x, noise_var):
     return float(v.mean() / noise_var / prec), float(1 / prec)
 
 
+# --- a third batch, written after the second and graded before any change: correct answers in other forms, and
+# bugs with a second harmless deviation on top (35 of 35 right on the first run)
+
+
+# correct
+
+
+@correct(A)
+def third_ok_a1(step, warmup_steps):
+    return torch.tensor(min(1., step / warmup_steps))
+
+
+@correct(A)
+def third_ok_a2(step, warmup_steps):
+    return float(np.interp(step, [0, warmup_steps], [0, 1]))
+
+
+@correct(A)
+def third_ok_a3(step, warmup_steps):
+    return step / warmup_steps if step < warmup_steps else 1
+
+
+@correct(U)
+def third_ok_u1(mu, threshold=0.01):
+    return torch.count_nonzero(mu.var(0) > threshold)
+
+
+@correct(U)
+def third_ok_u2(mu, threshold=0.01):
+    return len([v for v in mu.var(0) if v > threshold])
+
+
+@correct(F)
+def third_ok_f1(kl_per_dim, free_bits):
+    return torch.sum(torch.clamp(torch.mean(kl_per_dim, 0), min=free_bits))
+
+
+@correct(D)
+def third_ok_d1(x0, alpha_bar, eps):
+    return x0 * alpha_bar.sqrt()[:, None] + eps * (1 - alpha_bar).sqrt()[:, None]
+
+
+@correct(D)
+def third_ok_d2(x0, alpha_bar, eps):
+    return torch.einsum("b,bd->bd", alpha_bar.sqrt(), x0) + torch.einsum("b,bd->bd", (1 - alpha_bar).sqrt(), eps)
+
+
+@correct(S)
+def third_ok_s1(betas):
+    return torch.tensor(np.cumprod(1 - betas.numpy()))
+
+
+@correct(I)
+def third_ok_i1(z1, z2, steps):
+    return torch.stack([torch.lerp(z1, z2, float(w)) for w in torch.linspace(0, 1, steps)])
+
+
+@correct(I)
+def third_ok_i2(z1, z2, steps):
+    t = torch.linspace(0, 1, steps)
+    return torch.outer(1 - t, z1) + torch.outer(t, z2)
+
+
+@correct(C)
+def third_ok_c1(x, noise_var):
+    n = len(x)
+    return x.sum() / (noise_var + n), noise_var / (noise_var + n)
+
+
+@correct(C)
+def third_ok_c2(x, noise_var):
+    n = x.numel()
+    post_var = 1 / (1 + n / noise_var)
+    return post_var * x.sum() / noise_var, torch.tensor(post_var)
+
+
+# two deviations
+
+
+@mutant(A, "anneal_wrong_ceiling")
+def third_b_a1(step, warmup_steps):
+    return torch.tensor(min(10.0, 10.0 * step / warmup_steps), dtype=torch.float64)
+
+
+@mutant(A, "anneal_off_by_one")
+def third_b_a2(step, warmup_steps):
+    return float(np.clip((step + 1) / warmup_steps, 0, 1))
+
+
+@mutant(A, "anneal_wrong_slope")
+def third_b_a3(step, warmup_steps):  # warm-up counted in epochs of 10 steps  -> slope
+    return min(1.0, step / (warmup_steps * 10))
+
+
+@mutant(A, "anneal_restarts")
+def third_b_a4(step, warmup_steps):
+    cycle = warmup_steps
+    tau = (step % cycle) / cycle
+    return tau
+
+
+@mutant(A, "anneal_not_linear")
+def third_b_a5(step, warmup_steps):
+    return float(min(1.0, (step / warmup_steps) ** 3))
+
+
+@mutant(A, "anneal_starts_above_zero")
+def third_b_a6(step, warmup_steps):
+    return max(1e-3, min(1.0, step / warmup_steps))
+
+
+@mutant(U, "au_returns_variances")
+def third_b_u1(mu, threshold=0.01):
+    return mu.var(dim=0).tolist()
+
+
+@mutant(U, "au_uses_std")
+def third_b_u2(mu, threshold=0.01):
+    return int(np.sum(np.std(mu.numpy(), axis=0) > threshold))
+
+
+@mutant(F, "free_bits_per_example")
+def third_b_f1(kl_per_dim, free_bits):
+    return torch.stack([torch.clamp(k, min=free_bits).sum() for k in kl_per_dim]).mean()
+
+
+@mutant(F, "free_bits_not_applied")
+def third_b_f2(kl_per_dim, free_bits):
+    return torch.sum(kl_per_dim) / kl_per_dim.shape[0]
+
+
+@mutant(D, "diffusion_swapped")
+def third_b_d1(x0, alpha_bar, eps):
+    return torch.einsum("b,bd->bd", (1 - alpha_bar).sqrt(), x0) + torch.einsum("b,bd->bd", alpha_bar.sqrt(), eps)
+
+
+@mutant(D, "diffusion_noise_dropped")
+def third_b_d2(x0, alpha_bar, eps):
+    return x0 * alpha_bar.view(-1, 1) ** 0.5 + 0 * eps
+
+
+@mutant(D, "diffusion_signal_not_scaled", "diffusion_no_sqrt")
+def third_b_d3(x0, alpha_bar, eps):
+    return x0 + (1 - alpha_bar[:, None]) * eps
+
+
+@mutant(S, "alpha_bar_not_cumulative")
+def third_b_s1(betas):
+    return torch.stack([1 - b for b in betas])
+
+
+@mutant(S, "alpha_bar_shifted")
+def third_b_s2(betas):
+    return torch.cumprod(torch.cat([torch.ones(1), 1 - betas[:-1]]), 0)
+
+
+@mutant(S, "alpha_bar_final_only")
+def third_b_s3(betas):
+    return float(np.prod(1 - betas.numpy()))
+
+
+@mutant(I, "interp_plus_z2")
+def third_b_i1(z1, z2, steps):
+    return torch.stack([z1 + w * z2 for w in np.linspace(0, 1, steps)]).float()
+
+
+@mutant(I, "interp_reversed")
+def third_b_i2(z1, z2, steps):
+    return torch.stack([torch.lerp(z2, z1, float(w)) for w in torch.linspace(0, 1, steps)])
+
+
+@mutant(I, "interp_endpoint_missing")
+def third_b_i3(z1, z2, steps):
+    return torch.stack([z1 + (z2 - z1) * i / steps for i in range(1, steps + 1)])
+
+
+@mutant(C, "posterior_ignores_prior")
+def third_b_c1(x, noise_var):
+    return x.mean(), noise_var / len(x)
+
+
+@mutant(C, "posterior_variances_added")
+def third_b_c2(x, noise_var):
+    n = len(x)
+    var = 1 + noise_var / n
+    return var / (1 + var) * x.mean(), torch.tensor(var)
+
+
+@mutant(C, "posterior_mean_average_for_sum")
+def third_b_c3(x, noise_var):
+    n = x.numel()
+    post_var = 1 / (1 + n / noise_var)
+    return post_var * x.mean() / noise_var, post_var
+
+
 @pytest.mark.parametrize("exercise, fn, names", M, ids=[f"{e}-{fn.__name__}" for e, fn, _ in M])
 def test_sweep(exercise, fn, names):
     result = check(exercise, fn, seed=SEED, quiet=True)

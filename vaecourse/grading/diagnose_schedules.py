@@ -68,7 +68,11 @@ def ramp(exercise, student, reference, cases, Diagnosis):
         note = f"From the end of the warm-up on your weight stays at {top:.4g}, not 1."
         if not start[0][3]:
             note += f" It also starts at {v0:.4g} at step 0, not 0."
-        return Diagnosis(own["anneal_wrong_ceiling"], names(after + start), note=note)
+        # the warm-up steps this explains: right ones, ones already at the ceiling, ones on the straight ramp up to it
+        ramped = [p for p in middle if p[3] or _close(p[2], top, p[4]) or _close(p[2], v0 + (top - v0) * p[0] / p[1], p[4])]
+        if len(ramped) == len(middle) and not all(p[3] for p in middle):
+            note += " In between, it rises on a straight line to that ceiling."
+        return Diagnosis(own["anneal_wrong_ceiling"], names(start + ramped + after), note=note)
     fractions = [(p[0] / p[1], p) for p in middle]
     k = fractions[0][1][2] / fractions[0][0]
     line = all(_close(p[2], min(1.0, k * p[0] / p[1]), p[4]) for p in middle + after)

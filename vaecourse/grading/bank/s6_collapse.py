@@ -212,7 +212,7 @@ ANNEAL_MISTAKES = (
         "maximum weight of your own (100, 0.01, a beta) trains another objective once the warm-up is over; for a "
         "beta-VAE, multiply by beta outside the schedule.",
         _ANNEAL,
-        variants=(lambda s, w: min(100.0, 100.0 * s / w),),
+        variants=(lambda s, w: 4.0 * min(1.0, s / w),),  # a beta of 4 folded into the ramp
     ),
     Mistake(
         "anneal_wrong_slope",
