@@ -1,4 +1,4 @@
-"""Real answers for ``mc_estimate``, ``conjugate_posterior`` and ``interpolate_latents`` (Sessions 1 and 5)."""
+"""Real answers for ``mc_estimate``, ``conjugate_posterior``, ``interpolate_latents``, ``score_function_estimate`` and ``elbo_from_log_densities`` (Sessions 1, 2, 3 and 5)."""
 
 import math
 
@@ -86,6 +86,82 @@ def mc_ok_float64_bessel(values):
     mean = v.sum() / n
     s2 = ((v - mean) ** 2).sum() / (n - 1)
     return mean.to(values.dtype), (s2 / n).sqrt().to(values.dtype)
+
+
+@bug(
+    "mc_estimate",
+    "zsyOAOA/ResShift#25 (the average loss additionally divided by len(loss)), with Python floats returned",
+    "the mean divided by n a second time",
+    expect=("mc_mean_divided_twice",),
+)
+def mc_resshift_double_division(values):
+    n = len(values)
+    mean = values.sum() / n / n
+    se = values.std() / math.sqrt(n)
+    return float(mean), float(se)
+
+
+@bug(
+    "mc_estimate",
+    "Jij-Inc/OpenJij#338 (the standard deviation returned as the standard error)",
+    "the standard deviation of the draws instead of the standard error of their mean (no / sqrt(n))",
+    expect=("se_missing_sqrt_n",),
+)
+def mc_openjij_std_not_se(values):
+    return float(values.mean()), float(values.std())
+
+
+@correct("mc_estimate", "wouterkool/attention-learn-to-route#43 eval.py (std / sqrt(len)), in float64 with .item()")
+def mc_ok_std_over_sqrt_len(values):
+    v = values.double()
+    return v.mean().item(), (v.std() / math.sqrt(len(v))).item()
+
+
+# --- the score-function (REINFORCE) estimate -------------------------------------------------------------
+
+
+@bug(
+    "score_function_estimate",
+    "Farama-Foundation/Gymnasium#1336 (loss = -sum(log_probs.mean() * deltas): the log-probabilities averaged apart from the returns)",
+    "the score averaged before multiplying by f: mean(score) * sum(f) instead of mean(f * score)",
+    expect=("score_averaged_apart_from_f",),
+)
+def score_gymnasium_mean_logprob(f_values, z, mu, sigma):
+    score = (z - mu) / sigma.pow(2)
+    return score.mean() * f_values.sum()
+
+
+@bug(
+    "score_function_estimate",
+    "hill-a/stable-baselines#1060 (the standard deviation used where the variance belongs in the Gaussian log-prob)",
+    "divided by sigma instead of sigma^2",
+    expect=("score_divides_by_sigma",),
+)
+def score_baselines_std_as_var(f_values, z, mu, sigma):
+    return (f_values * (z - mu) / sigma).mean()
+
+
+# --- the ELBO from log-densities ---------------------------------------------------------------------------
+
+
+@bug(
+    "elbo_from_log_densities",
+    "NetManAIOps/OmniAnomaly#37 (log p(x|z) - log q(z|x): the log p(z) term missing)",
+    "the prior term log p(z) left out",
+    expect=("elbo_missing_prior",),
+)
+def elbo_omni_missing_prior(log_px_given_z, log_pz, log_qz):
+    return (log_px_given_z - log_qz).mean(dim=0)
+
+
+@bug(
+    "elbo_from_log_densities",
+    "probml/pml2-book#23 (q_phi(z|x) written where log q_phi(z|x) belongs)",
+    "the density q(z|x) itself (exp of the log-density) subtracted instead of log q(z|x)",
+    expect=("elbo_density_for_log_density",),
+)
+def elbo_pml_q_not_logq(log_px_given_z, log_pz, log_qz):
+    return (log_px_given_z + log_pz - log_qz.exp()).mean(dim=0)
 
 
 # --- conjugate Gaussian posterior (prior N(0, 1), known noise variance) ------------------------------------

@@ -65,6 +65,36 @@ def eval_sentence_vae_loss(recon, kl, beta):
     return (nll_loss + beta * kl_loss) / batch_size
 
 
+@bug(
+    "evaluation_elbo",
+    "SeldonIO/alibi-detect#90 (the ELBO loss reduced with tf.reduce_sum over the batch)",
+    "summed over the batch: one number instead of one bound per example",
+    expect=("eval_batch_mean",),
+)
+def eval_alibi_reduce_sum(recon, kl, beta):
+    return (recon - kl).sum()
+
+
+@bug(
+    "evaluation_elbo",
+    "aicenter/GenerativeModels.jl#69 (fix sign of elbo)",
+    "the sign flipped: kl - recon (the loss) returned as the bound",
+    expect=("eval_elbo_negated",),
+)
+def eval_aicenter_sign(recon, kl, beta):
+    return kl - recon
+
+
+@bug(
+    "evaluation_elbo",
+    "EderSantana/gumbel#3 (elbo = data_dim * bce(x, x_hat) - KL; the KL should be subtracted from the log-likelihood)",
+    "the KL added instead of subtracted: recon + kl",
+    expect=("kl_added",),
+)
+def eval_gumbel_kl_sign(recon, kl, beta):
+    return recon + kl
+
+
 # --- correct answers --------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ import torch
 
 from .compare import describe_value, gradient_missing, records_agree
 from .diagnose_schedules import ramp
+from .diagnose_terms import term_fit
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
 from .observe import Case, as_floats
@@ -606,6 +607,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         lambda: ramp(exercise, student, reference, cases, Diagnosis),
         lambda: _robust(student, reference, cases, variant_records),
         lambda: _noise_parts(student, reference, cases, variant_records),
+        lambda: (lambda found: found and Diagnosis(*found))(term_fit(exercise, student, reference, cases)),
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
         lambda: _constant(student, cases),
         lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),

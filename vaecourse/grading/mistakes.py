@@ -177,6 +177,16 @@ GENERIC = (
         "",
         behaviour="every value of every case is the same constant",
     ),
+    Mistake(
+        "formula_term_changed",
+        "a term of the formula missing, doubled, or with its sign flipped",
+        "Your answer is built from the same terms as the formula, but with a term's weight changed: left out, counted "
+        "twice, halved, with its sign flipped, or a term added that does not belong (the note says which, and how your "
+        "result decomposes). Write the formula term by term next to your code and compare each sign and factor.",
+        "",
+        behaviour="the answer is exactly the formula's terms with simple coefficients (0, +-1, +-2, +-1/2) that differ "
+        "from the formula's, in a way no catalogued mistake reads",
+    ),
 )
 GENERIC_BY_NAME = {m.name: m for m in GENERIC}
 

@@ -8,6 +8,7 @@ import torch
 
 from ...core.likelihoods import gaussian_log_likelihood
 from ...core.montecarlo import monte_carlo_estimate
+from ..diagnose_terms import Reading, TermLibrary
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case, as_floats
 from . import _draw
@@ -48,6 +49,29 @@ def _mc_cases(seed: int) -> list[Case]:
 _MC = "s1-monte-carlo"
 MC_MISTAKES = (
     Mistake(
+        "mc_mean_divided_twice",
+        "the mean divided by n a second time",
+        "The Monte Carlo estimate is the plain average (1/n) sum_i f(x_i): divide the sum by n once. Your estimate is "
+        "that average divided by n again (a mean of values already divided by n, or sum / n / n), so it shrinks "
+        "towards 0 as n grows.",
+        _MC,
+        variants=(lambda v: (v.mean() / v.numel(), v.std() / math.sqrt(v.numel())),),
+    ),
+    Mistake(
+        "mc_sum_not_mean",
+        "the sum of the draws instead of their mean",
+        "The Monte Carlo estimate of an expectation is the average of the draws; their sum grows with n.",
+        _MC,
+        variants=(lambda v: (v.sum(), v.std() / math.sqrt(v.numel())),),
+    ),
+    Mistake(
+        "mc_outputs_swapped",
+        "the pair returned in the wrong order",
+        "Return (mean, standard_error), in that order: your first value is the standard error and your second the mean.",
+        _MC,
+        variants=(lambda v: (v.std() / math.sqrt(v.numel()), v.mean()),),
+    ),
+    Mistake(
         "se_missing_sqrt_n",
         "the standard deviation of the draws reported as the standard error",
         "The standard deviation describes how much single draws vary; the error of their mean is sqrt(n) times smaller: "
@@ -78,6 +102,42 @@ MC_MISTAKES = (
         credit=0.5,
     ),
 )
+
+
+
+def _pair(first, second):
+    return (first, torch.zeros_like(first)) if second is None else (torch.zeros_like(second), second)
+
+
+# the terms an (estimate, standard error) answer is read in (vaecourse.grading.diagnose_terms): each a pair
+_N = ("mean", "s / sqrt(n)", "mean / n", "sum", "s", "s / n", "s^2 / sqrt(n)", "s_(1/n) / sqrt(n)", "s / sqrt(n) as the first value", "mean as the second value")
+TERM_LIBRARIES = {
+    "mc_estimate": TermLibrary(
+        noun="your pair (estimate, standard error)",
+        terms=(
+            (_N[0], lambda v: _pair(v.mean(), None)),
+            (_N[1], lambda v: _pair(None, v.std() / math.sqrt(v.numel()))),
+            (_N[2], lambda v: _pair(v.mean() / v.numel(), None)),
+            (_N[3], lambda v: _pair(v.sum(), None)),
+            (_N[4], lambda v: _pair(None, v.std())),
+            (_N[5], lambda v: _pair(None, v.std() / v.numel())),
+            (_N[6], lambda v: _pair(None, v.var() / math.sqrt(v.numel()))),
+            (_N[7], lambda v: _pair(None, v.std(unbiased=False) / math.sqrt(v.numel()))),
+            (_N[8], lambda v: _pair(v.std() / math.sqrt(v.numel()), None)),
+            (_N[9], lambda v: _pair(None, v.mean())),
+        ),
+        reference={_N[0]: 1, _N[1]: 1},
+        readings=(
+            Reading({_N[0]: 0, _N[1]: 0, _N[8]: 1, _N[9]: 1}, "mc_outputs_swapped"),
+            Reading({_N[0]: 0, _N[2]: 1}, "mc_mean_divided_twice"),
+            Reading({_N[0]: 0, _N[3]: 1}, "mc_sum_not_mean"),
+            Reading({_N[1]: 0, _N[4]: 1}, "se_missing_sqrt_n"),
+            Reading({_N[1]: 0, _N[5]: 1}, "se_divided_by_n"),
+            Reading({_N[1]: 0, _N[6]: 1}, "se_uses_variance"),
+            Reading({_N[1]: 0, _N[7]: 1}, "se_population_std"),
+        ),
+    ),
+}
 
 # --- conjugate posterior ------------------------------------------------------------------------
 

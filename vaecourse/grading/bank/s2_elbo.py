@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
+from ..diagnose_terms import Reading, TermLibrary, Whole
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from . import _draw
@@ -51,7 +54,17 @@ def _elbo_cases(seed: int) -> list[Case]:
 
 
 _DER = "s2-elbo-derivation"
+FORGOT_ENTROPY = Mistake(
+    "elbo_forgot_entropy",
+    "the - log q term is missing",
+    "ELBO = sum_z q(z) [log p(x, z) - log q(z)]: without -log q you have only E_q[log p(x, z)]. Split into its "
+    "two terms, the same -log q belongs to KL(q || p(z)) = E_q[log q(z) - log p(z)]: without it the KL "
+    "becomes the cross-entropy -E_q[log p(z)].",
+    _DER,
+    variants=(lambda a, b, c: (a + b).mean(0),),
+)
 ELBO_MISTAKES = (
+    FORGOT_ENTROPY,
     Mistake(
         "elbo_plus_log_q",
         "+ log q instead of - log q",
@@ -65,6 +78,30 @@ ELBO_MISTAKES = (
         "log p(x, z) = log p(x|z) + log p(z): both parts of the joint enter the ELBO.",
         _DER,
         variants=(lambda a, b, c: (a - c).mean(0),),
+    ),
+    Mistake(
+        "elbo_density_for_log_density",
+        "a density where its log belongs (q(z|x) for log q(z|x))",
+        "The ELBO is an average of log-densities, E_q[log p(x|z) + log p(z) - log q(z|x)], and the inputs already are "
+        "those logs. Your answer exponentiates one of them and uses the density itself (e.g. q(z|x) = exp(log q) where "
+        "log q belongs): use each log-density as it is given.",
+        _DER,
+        variants=(lambda a, b, c: (a + b - c.exp()).mean(0), lambda a, b, c: (a + b.exp() - c).mean(0)),
+    ),
+    Mistake(
+        "elbo_missing_likelihood",
+        "the reconstruction term log p(x|z) is missing",
+        "ELBO = E_q[log p(x|z) + log p(z) - log q(z|x)]: without log p(x|z) nothing in the bound depends on the data x.",
+        _DER,
+        variants=(lambda a, b, c: (b - c).mean(0),),
+    ),
+    Mistake(
+        "elbo_prior_sign",
+        "log p(z) subtracted instead of added",
+        "log p(x, z) = log p(x|z) + log p(z) enters with a plus sign; only log q(z|x) is subtracted. (In the "
+        "KL form, KL(q || p(z)) = E_q[log q - log p(z)] is subtracted, which adds log p(z).)",
+        _DER,
+        variants=(lambda a, b, c: (a - b - c).mean(0),),
     ),
     Mistake(
         "elbo_negated",
@@ -95,6 +132,36 @@ ELBO_MISTAKES = (
         variants=(lambda a, b, c: (a + b - c).mean(), lambda a, b, c: (a + b - c).mean(0).sum()),
     ),
 )
+
+# the terms an ELBO answer is read in (vaecourse.grading.diagnose_terms): each (L, B) input's mean over the L samples,
+# and the densities people put where the log-densities belong
+_E = ("E[log p(x|z)]", "E[log p(z)]", "E[log q(z|x)]", "E[q(z|x)] (the density itself)", "E[p(z)] (the density itself)")
+TERM_LIBRARIES = {
+    "elbo_from_log_densities": TermLibrary(
+        noun="your ELBO",
+        terms=(
+            (_E[0], lambda a, b, c: a.mean(0)),  # (B,)
+            (_E[1], lambda a, b, c: b.mean(0)),
+            (_E[2], lambda a, b, c: c.mean(0)),
+            (_E[3], lambda a, b, c: c.exp().mean(0)),
+            (_E[4], lambda a, b, c: b.exp().mean(0)),
+        ),
+        reference={_E[0]: 1, _E[1]: 1, _E[2]: -1},
+        readings=(
+            Reading({_E[2]: 0, _E[3]: -1}, "elbo_density_for_log_density"),
+            Reading({_E[1]: 0, _E[4]: 1}, "elbo_density_for_log_density"),
+            Reading({_E[2]: 1}, "elbo_plus_log_q"),
+            Reading({_E[2]: 0}, "elbo_forgot_entropy"),
+            Reading({_E[1]: 0}, "elbo_missing_prior"),
+            Reading({_E[1]: -1}, "elbo_prior_sign"),
+            Reading({_E[0]: 0}, "elbo_missing_likelihood"),
+        ),
+        wholes=(
+            Whole(lambda a, b, c: -1.0, "elbo_negated", "-1 *"),
+            Whole(lambda a, b, c: a.shape[0], "elbo_sum_over_samples", "L *"),
+        ),
+    ),
+}
 
 # --- a discrete model with two latent states ----------------------------------------------------
 
@@ -201,15 +268,7 @@ EXERCISES = (
         section=_DER,
         expected=_discrete_elbo,
         mistakes=(
-            Mistake(
-                "elbo_forgot_entropy",
-                "the - log q term is missing",
-                "ELBO = sum_z q(z) [log p(x, z) - log q(z)]: without -log q you have only E_q[log p(x, z)]. Split into its "
-                "two terms, the same -log q belongs to KL(q || p(z)) = E_q[log q(z) - log p(z)]: without it the KL "
-                "becomes the cross-entropy -E_q[log p(z)].",
-                _DER,
-                variants=(lambda: _discrete_elbo(entropy=False),),
-            ),
+            replace(FORGOT_ENTROPY, variants=(lambda: _discrete_elbo(entropy=False),)),
             Mistake(
                 "elbo_expected_loglik_only",
                 "the reconstruction term only",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..diagnose_terms import Reading, TermLibrary, Whole
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from . import _draw
@@ -67,6 +68,35 @@ SCORE_MISTAKES = (
         variants=(lambda f, z, mu, s: (f * (z - mu) / s.pow(2)).sum(),),
     ),
     Mistake(
+        "score_averaged_apart_from_f",
+        "the score averaged apart from f(z): a product of averages",
+        "The estimate is the average of the products f(z_l) * score(z_l), mean(f * score). Averaging the score on its own "
+        "and multiplying by f afterwards (mean(score) * sum(f), or mean(f) * mean(score)) loses which sample gave which "
+        "f: the sample mean of the score is close to 0 whatever f is.",
+        _SCORE,
+        variants=(
+            lambda f, z, mu, s: ((z - mu) / s.pow(2)).mean() * f.sum(),
+            lambda f, z, mu, s: f.mean() * ((z - mu) / s.pow(2)).mean(),
+        ),
+    ),
+    Mistake(
+        "score_with_baseline",
+        "a baseline (the mean of f) subtracted from f",
+        "The exercise asks for the plain estimate mean(f * score). Subtracting the samples' own mean of f is a baseline, "
+        "a variance-reduction step the book introduces afterwards (and, estimated from the same samples, it adds a "
+        "small bias).",
+        _SCORE,
+        variants=(lambda f, z, mu, s: ((f - f.mean()) * (z - mu) / s.pow(2)).mean(),),
+    ),
+    Mistake(
+        "score_log_prob_for_score",
+        "log q(z) used where its gradient, the score, belongs",
+        "mean(f * log q(z)) is the surrogate loss whose gradient autograd turns into the estimate; the estimate itself "
+        "uses the score d/d mu log q(z) = (z - mu) / sigma^2, not the log-density.",
+        _SCORE,
+        variants=(lambda f, z, mu, s: (f * torch.distributions.Normal(mu, s).log_prob(z)).mean(),),
+    ),
+    Mistake(
         "score_forgot_f",
         "the score alone, without f(z)",
         "The estimator is the mean of f(z) times the score. The score alone has expectation zero, whatever f is.",
@@ -74,6 +104,39 @@ SCORE_MISTAKES = (
         variants=(lambda f, z, mu, s: ((z - mu) / s.pow(2)).mean(),),
     ),
 )
+
+
+
+def _s(z, mu, s):
+    return (z - mu) / s.pow(2)  # (L,) the score d/d mu log N(z; mu, s^2)
+
+
+# the terms a score-function answer is read in (vaecourse.grading.diagnose_terms)
+_F = ("mean(f * score)", "mean(f) * mean(score)", "mean(score) * sum(f)", "mean(f * log q(z))", "mean(f * (z - mu)^2 / (2 sigma^2))")
+TERM_LIBRARIES = {
+    "score_function_estimate": TermLibrary(
+        noun="your estimate",
+        terms=(
+            (_F[0], lambda f, z, mu, s: (f * _s(z, mu, s)).mean()),  # ()
+            (_F[1], lambda f, z, mu, s: f.mean() * _s(z, mu, s).mean()),
+            (_F[2], lambda f, z, mu, s: _s(z, mu, s).mean() * f.sum()),
+            (_F[3], lambda f, z, mu, s: (f * torch.distributions.Normal(mu, s).log_prob(z)).mean()),
+            (_F[4], lambda f, z, mu, s: (f * (z - mu).pow(2) / (2 * s.pow(2))).mean()),
+        ),
+        reference={_F[0]: 1},
+        readings=(
+            Reading({_F[0]: 0, _F[2]: 1}, "score_averaged_apart_from_f"),
+            Reading({_F[0]: 0, _F[1]: 1}, "score_averaged_apart_from_f"),
+            Reading({_F[0]: 1, _F[1]: -1}, "score_with_baseline"),
+            Reading({_F[0]: 0, _F[3]: 1}, "score_log_prob_for_score"),
+            Reading({_F[0]: 0, _F[4]: -1}, "score_log_prob_for_score"),
+        ),
+        wholes=(
+            Whole(lambda f, z, mu, s: -1.0, "score_wrong_sign", "-1 *"),
+            Whole(lambda f, z, mu, s: z.numel(), "score_sum_not_mean", "L *"),
+        ),
+    ),
+}
 
 # --- a pathwise gradient by hand ----------------------------------------------------------------
 

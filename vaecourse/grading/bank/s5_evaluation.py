@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ...core.bounds import ElboTerms
+from ..diagnose_terms import Reading, TermLibrary, Whole
 from ..exercise import FunctionExercise, Mistake
 from ..observe import Case
 from . import _draw
@@ -93,6 +94,14 @@ EVALUATION_MISTAKES = (
         variants=(lambda r, k, beta: r + k, lambda r, k, beta: r + beta * k),
     ),
     Mistake(
+        "eval_missing_kl",
+        "the KL term left out: the reconstruction term reported as the bound",
+        "recon = E_q[log p(x|z)] alone is not a bound on log p(x): the ELBO subtracts KL(q(z|x) || p(z)). Without it a "
+        "model whose encoder ignores the prior looks better than it is.",
+        _EVAL,
+        variants=(lambda r, k, beta: r + 0.0 * k,),
+    ),
+    Mistake(
         "eval_batch_mean",
         "one number for the batch instead of one bound per example",
         "Return the bound of each example, shape (B,): per-example values serve anomaly scores and error bars; the "
@@ -108,6 +117,24 @@ EVALUATION_MISTAKES = (
         variants=(lambda r, k, beta: (r - k) / r.shape[0],),
     ),
 )
+
+# the terms an evaluation answer is read in (vaecourse.grading.diagnose_terms)
+_T = ("recon", "KL", "beta * KL")
+TERM_LIBRARIES = {
+    "evaluation_elbo": TermLibrary(
+        noun="your bound",
+        terms=((_T[0], lambda r, k, beta: r), (_T[1], lambda r, k, beta: k), (_T[2], lambda r, k, beta: beta * k)),  # (B,)
+        reference={_T[0]: 1, _T[1]: -1},
+        readings=(
+            Reading({_T[1]: 0, _T[2]: -1}, "eval_bound_includes_beta"),
+            Reading({_T[0]: -1, _T[1]: 0, _T[2]: 1}, "eval_reports_training_loss"),
+            Reading({_T[1]: 0, _T[2]: 1}, "kl_added"),
+            Reading({_T[1]: 1}, "kl_added"),
+            Reading({_T[1]: 0}, "eval_missing_kl"),
+        ),
+        wholes=(Whole(lambda r, k, beta: -1.0, "eval_elbo_negated", "-1 *"),),
+    ),
+}
 
 # --- mistakes only the practice variants meet (vaecourse.practice.skills_evaluation) ----------------
 

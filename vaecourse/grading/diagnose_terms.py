@@ -1,0 +1,197 @@
+"""Name a wrong answer by decomposing it into the terms its formula is built from: an exact fit with simple coefficients.
+
+Where the reference is a sum of terms computed from the inputs (ELBO = E[log p(x|z)] + E[log p(z)]
+- E[log q(z|x)]; the reported bound recon - KL; the score-function estimate mean(f * score); the
+pair (mean, standard error)), the exercise's bank module declares, in ``TERM_LIBRARIES``, a
+:class:`TermLibrary`: candidate terms (each a function of the inputs with the output's shape, the
+reference's terms and those people put in their place), the reference's coefficients, and
+:class:`Reading` s that say which coefficients make which catalogued mistake. :func:`term_fit`
+writes the answer minus the reference as a least-squares combination of at most three terms (four
+for a swap) on the ordinary cases, after at most one whole-answer factor (a sign, a sum for a mean),
+and names the answer only when
+
+- the fit is exact on every ordinary case (within ten times the case's tolerance) and every
+  coefficient of the answer is simple (0, +-1, +-2, +-1/2),
+- every term that changed is explained by a reading (the first one listed is the name, the others
+  are said as second mistakes), and
+- every exact fit of the smallest size reads the same (two terms that coincide on the cases name nothing).
+
+So the name is true by construction: the answer IS that combination of terms on the cases, and the
+note says which. How this differs from ``diagnose._deviations``: that fits the deviations of whole
+catalogued variants (one mistake each, with multiples); this fits the formula's ingredients, so an
+answer that swaps one term for another (a density for a log-density, mean(score) * sum(f) for
+mean(f * score)) is named whatever else it keeps right, without a variant for each combination.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from .compare import numbers_close
+from .mistakes import GENERIC_BY_NAME
+from .observe import as_floats
+
+_SIMPLE = (0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The answer's coefficients ``coefs`` (term label -> value) that make the catalogued mistake ``mistake`` (its id)."""
+
+    coefs: dict
+    mistake: str
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A factor on the whole answer (``factor(*args)`` per case, e.g. -1 or the number of samples) and the mistake it makes."""
+
+    factor: Callable
+    mistake: str
+    said: str  # how the note writes it before the bracket: "-1 *", "L *"
+
+
+@dataclass(frozen=True)
+class TermLibrary:
+    """Candidate ``terms`` (label, function of the inputs), the ``reference`` coefficients, ``readings`` and ``wholes``."""
+
+    noun: str  # what the answer is, for the note: "your bound", "your estimate"
+    terms: tuple[tuple[str, Callable], ...]
+    reference: dict
+    readings: tuple[Reading, ...]
+    wholes: tuple[Whole, ...] = ()
+
+
+def library_of(exercise) -> TermLibrary | None:
+    """The term library declared next to the exercise (``TERM_LIBRARIES`` of its reference's bank module), or None."""
+    module = sys.modules.get(getattr(exercise.reference, "__module__", ""), None)
+    return getattr(module, "TERM_LIBRARIES", {}).get(exercise.id)
+
+
+def _column(fn, args) -> torch.Tensor | None:
+    with torch.no_grad():
+        args = tuple(a.detach().to(torch.float64) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args)
+        out = fn(*args)
+    out = torch.stack([torch.as_tensor(o, dtype=torch.float64) for o in out]) if isinstance(out, tuple) else torch.as_tensor(out, dtype=torch.float64)
+    return out.flatten() if bool(torch.isfinite(out).all()) else None
+
+
+def _simple(a: float) -> float | None:
+    return next((v for v in _SIMPLE if abs(a - v) < 1e-6 * max(1.0, abs(v))), None)
+
+
+def _said(coefs: dict, labels) -> str:
+    parts = [f"{'-' if c < 0 else '+'} {abs(c):g} * {t}" for t in labels if (c := coefs.get(t, 0.0)) != 0]
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else text
+
+
+def _values(record: dict) -> torch.Tensor | None:
+    """A record's numbers, flattened, as float64 (a tensor, a number or a tuple of them), or None."""
+    value = record.get("value") if record and "raised" not in record else None
+    floats = as_floats(value) if value else None
+    return torch.tensor(floats, dtype=torch.float64) if floats else None
+
+
+def _near(got: torch.Tensor, want: torch.Tensor, case) -> bool:
+    """Within ten times the case's tolerance: closer than that, no deviation is read (as in ``diagnose``)."""
+    return bool(torch.isfinite(got).all()) and numbers_close(got.tolist(), want.tolist(), 10 * case.rtol, 10 * case.atol)
+
+
+def term_fit(exercise, student, reference, cases) -> tuple | None:
+    """``(mistake, decided cases, exact, note)`` for an exact term decomposition of the answer, or None (see the module docstring)."""
+    lib = library_of(exercise)
+    if lib is None:
+        return None
+    ordinary = {c.name: c for c in cases if c.raises is None and c.summary is None and c.kind in ("fixed", "random")}
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    pairs = {}
+    for n in ordinary:
+        ts, tr = _values(s_by.get(n)), _values(r_by.get(n))
+        shapes = [rec["value"].get("shape") for rec in (s_by.get(n), r_by.get(n)) if rec and rec.get("value", {}).get("kind") == "tensor"]
+        if ts is None or tr is None or ts.numel() != tr.numel() or len(set(map(str, shapes))) > 1:
+            return None
+        pairs[n] = (ts, tr)
+    if not pairs or all(_near(ts, tr, ordinary[n]) for n, (ts, tr) in pairs.items()):
+        return None
+    labels = [t for t, _ in lib.terms]
+    columns = {}
+    for label, fn in lib.terms:
+        parts = [_column(fn, ordinary[n].args) for n in pairs]
+        if any(p is None or p.numel() != pairs[n][1].numel() for p, n in zip(parts, pairs)):
+            return None
+        columns[label] = parts
+    ref = {t: float(lib.reference.get(t, 0.0)) for t in labels}
+
+    def combined(coefs, i):
+        return sum(coefs[t] * columns[t][i] for t in labels if coefs[t] != 0)
+
+    if not all(_near(combined(ref, i), tr, ordinary[n]) for i, (n, (_, tr)) in enumerate(pairs.items())):
+        return None  # the library does not rebuild the reference on these cases: it cannot read this answer
+    mistakes = {m.name: m for m in exercise.mistakes}
+    rows = sum(tr.numel() for _, tr in pairs.values())
+    for strict, whole in itertools.product((True, False), (None, *lib.wholes)):  # fully explained fits first
+        factors = [1.0 if whole is None else float(whole.factor(*ordinary[n].args)) for n in pairs]
+        targets = [ts / f for (ts, _), f in zip(pairs.values(), factors)]
+        y = torch.cat([t - combined(ref, i) for i, t in enumerate(targets)])
+        usable = [t for t in labels if float(torch.cat(columns[t]).abs().max()) > 1e-12]
+        for size in range(0 if whole is not None else 1, 5):
+            if size >= rows:
+                break
+            readings = set()
+            for subset in itertools.combinations(usable, size):
+                coefs = dict(ref)
+                if subset:
+                    design = torch.stack([torch.cat(columns[t]) for t in subset], dim=1)
+                    delta = torch.linalg.lstsq(design, y[:, None]).solution.flatten().tolist()
+                    simple = [_simple(ref[t] + d) for t, d in zip(subset, delta)]
+                    if None in simple:
+                        continue
+                    coefs.update(zip(subset, simple))
+                exact = all(_near(targets[i] * f, combined(coefs, i) * f, ordinary[n]) for i, (n, f) in enumerate(zip(pairs, factors)))
+                if exact and (coefs != ref or whole is not None):
+                    readings.add((tuple(sorted(coefs.items())), _read(lib, coefs, ref, whole)))
+            if strict:
+                readings = {r for r in readings if not r[1][1]}
+            if readings:
+                if len({r for _, r in readings}) != 1:
+                    return None  # two decompositions read differently: no name
+                (coefs, (names, odd)), = [(dict(c), r) for c, r in list(readings)[:1]]
+                named = [mistakes[n] for n in names if n in mistakes]
+                if len(named) != len(names):
+                    return None
+                said = _said(coefs, labels) if whole is None else f"{whole.said} ({_said(coefs, labels)})"
+                note = f"On every case checked, {lib.noun} is exactly {said}"
+                note += (": " + ", ".join(_changed(t, coefs[t], ref[t]) for t in odd) + ".") if odd else "."
+                if len(named) > 1:
+                    count = {2: "two", 3: "three"}.get(len(named), str(len(named)))
+                    note += f" Your values show {count} mistakes at once: " + ", and ".join(m.title for m in named) + "."
+                first = named[0] if named else GENERIC_BY_NAME["formula_term_changed"]
+                return first, tuple(pairs), True, note
+    return None
+
+
+def _changed(term: str, got: float, want: float) -> str:
+    """How one coefficient differs, in words: the term missing, counted twice, halved, negated, or added."""
+    if want == 0:
+        return f"{term} appears, and it does not belong"
+    how = {0.0: "is missing", -1.0: "has its sign flipped", 2.0: "is counted twice", 0.5: "is halved"}.get(got / want)
+    return f"{term} {how}" if how else f"{term} has weight {got:g} instead of {want:g}"
+
+
+def _read(lib: TermLibrary, coefs: dict, ref: dict, whole: Whole | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The mistakes (ids, first = the name) whose readings explain the changed coefficients, and the terms none explains."""
+    changed = [t for t in ref if coefs[t] != ref[t]]
+    names = []
+    for reading in lib.readings:
+        if reading.coefs.keys() & set(changed) and all(coefs.get(t) == v for t, v in reading.coefs.items()):
+            changed = [t for t in changed if t not in reading.coefs]
+            names.append(reading.mistake)
+    if whole is not None:
+        names.append(whole.mistake)
+    return tuple(dict.fromkeys(names)), tuple(changed)
