@@ -3,9 +3,9 @@
 Where the reference is a sum of terms computed from the inputs (ELBO = E[log p(x|z)] + E[log p(z)]
 - E[log q(z|x)]; the reported bound recon - KL; the score-function estimate mean(f * score); the
 pair (mean, standard error)), the exercise's bank module declares, in ``TERM_LIBRARIES``, a
-:class:`TermLibrary`: candidate terms (each a function of the inputs with the output's shape, the
+:class:`~vaecourse.grading.terms.TermLibrary`: candidate terms (each a function of the inputs with the output's shape, the
 reference's terms and those people put in their place), the reference's coefficients, and
-:class:`Reading` s that say which coefficients make which catalogued mistake. :func:`term_fit`
+:class:`~vaecourse.grading.terms.Reading` s that say which coefficients make which catalogued mistake. :func:`term_fit`
 writes the answer minus the reference as a least-squares combination of at most three terms (four
 for a swap) on the ordinary cases, after at most one whole-answer factor (a sign, a sum for a mean),
 and names the answer only when
@@ -27,44 +27,15 @@ from __future__ import annotations
 
 import itertools
 import sys
-from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
 from .compare import numbers_close
 from .mistakes import GENERIC_BY_NAME
 from .observe import as_floats
+from .terms import TermLibrary, Whole
 
 _SIMPLE = (0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The answer's coefficients ``coefs`` (term label -> value) that make the catalogued mistake ``mistake`` (its id)."""
-
-    coefs: dict
-    mistake: str
-
-
-@dataclass(frozen=True)
-class Whole:
-    """A factor on the whole answer (``factor(*args)`` per case, e.g. -1 or the number of samples) and the mistake it makes."""
-
-    factor: Callable
-    mistake: str
-    said: str  # how the note writes it before the bracket: "-1 *", "L *"
-
-
-@dataclass(frozen=True)
-class TermLibrary:
-    """Candidate ``terms`` (label, function of the inputs), the ``reference`` coefficients, ``readings`` and ``wholes``."""
-
-    noun: str  # what the answer is, for the note: "your bound", "your estimate"
-    terms: tuple[tuple[str, Callable], ...]
-    reference: dict
-    readings: tuple[Reading, ...]
-    wholes: tuple[Whole, ...] = ()
 
 
 def library_of(exercise) -> TermLibrary | None:

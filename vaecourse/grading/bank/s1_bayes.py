@@ -8,9 +8,9 @@ import torch
 
 from ...core.likelihoods import gaussian_log_likelihood
 from ...core.montecarlo import monte_carlo_estimate
-from ..diagnose_terms import Reading, TermLibrary
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case, as_floats
+from ..terms import Reading, TermLibrary
 from . import _draw
 
 # --- Monte Carlo estimate -----------------------------------------------------------------------

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import torch
 
-from ..diagnose_terms import Reading, TermLibrary, Whole
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
+from ..terms import Reading, TermLibrary, Whole
 from . import _draw
 
 # --- the ELBO from log-densities ----------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from ..diagnose_terms import Reading, TermLibrary, Whole
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
+from ..terms import Reading, TermLibrary, Whole
 from . import _draw
 
 _REP = "s3-reparameterization"

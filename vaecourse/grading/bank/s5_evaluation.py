@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 
 from ...core.bounds import ElboTerms
-from ..diagnose_terms import Reading, TermLibrary, Whole
 from ..exercise import FunctionExercise, Mistake
 from ..observe import Case
+from ..terms import Reading, TermLibrary, Whole
 from . import _draw
 
 # --- evaluation_elbo ----------------------------------------------------------------------------
