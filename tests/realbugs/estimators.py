@@ -208,6 +208,38 @@ def interp_prompt_fusion_exclusive(z1, z2, steps):
     return torch.stack([z1 + (i / steps) * (z2 - z1) for i in range(steps)])
 
 
+@bug(
+    "interpolate_latents",
+    "igul222/improved_wgan_training#40 (the asker's reading: interpolates = (1 - alpha) * real_data + alpha * differences)",
+    "the two forms of the mix combined: (1 - t) z1 + t (z2 - z1), whose weights do not add up to 1",
+    expect=("interp_off_the_segment",),
+)
+def interp_wgan_mixed_forms(z1, z2, steps):
+    alpha = torch.linspace(0, 1, steps)[:, None]
+    differences = z2 - z1
+    return (1 - alpha) * z1 + alpha * differences
+
+
+@bug(
+    "interpolate_latents",
+    "Zardinality/WGAN-tensorflow#7 (proposed: interpolated = train + alpha * (train - real_data))",
+    "the difference taken the wrong way round: z1 + t (z1 - z2) runs away from z2",
+    expect=("interp_off_the_segment",),
+)
+def interp_wgan_difference_reversed(z1, z2, steps):
+    alpha = torch.linspace(0, 1, steps)[:, None]
+    return z1 + alpha * (z1 - z2)
+
+
+@correct(
+    "interpolate_latents",
+    "google/compare_gan#24 (penalty_lib.py: interpolates = x + alpha * (x_fake - x), equal to (1 - alpha) x + alpha x_fake)",
+)
+def interp_ok_compare_gan(z1, z2, steps):
+    alpha = torch.linspace(0, 1, steps, dtype=z1.dtype)[:, None]
+    return z1 + alpha * (z2 - z1)
+
+
 @correct(
     "interpolate_latents",
     "yuval-alaluf/restyle-encoder#5: [src] + ratios i / (n + 1) for i = 1..n + [target], with n = steps - 2",

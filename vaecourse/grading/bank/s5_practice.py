@@ -197,6 +197,40 @@ def _slerp(z1, z2, steps):
     return (torch.sin((1 - t) * omega) * z1 + torch.sin(t * omega) * z2) / torch.sin(omega)  # (steps, D)
 
 
+def _weights_mixed_up(z1, z2, steps):
+    t = torch.linspace(0.0, 1.0, steps, dtype=z1.dtype)[:, None]  # (steps, 1)
+    return (1 - t) * z1 + t * (z2 - z1)  # the two forms of the mix combined
+
+
+def _row_weights(z1, z2, out) -> torch.Tensor | None:
+    """Each row of ``out`` as a * z1 + b * z2: the (steps, 2) weights, or None if a row is not such a mix."""
+    basis = torch.stack([z1, z2], dim=1).double()  # (D, 2)
+    if out.dim() != 2 or out.shape[1] != basis.shape[0] or torch.linalg.matrix_rank(basis) < 2:
+        return None
+    w = torch.linalg.lstsq(basis, out.double().T).solution.T  # (steps, 2)
+    return w if torch.allclose(w @ basis.T, out.double(), rtol=1e-4, atol=1e-5) else None
+
+
+def _off_the_segment(student, reference, cases) -> bool:
+    """Every output row is a * z1 + b * z2 and some row has a + b != 1 or a weight below 0: the point is off the
+    segment from z1 to z2 (not a linear mix). z1 + t z2 and the spherical path are left to their own entries."""
+    by_name, off = {c.name: c for c in cases}, False
+    for rec in student:
+        case = by_name[rec["case"]]
+        value = rec.get("value") if "raised" not in rec else None
+        if not value or value.get("kind") != "tensor" or value.get("data") is None:
+            return False
+        z1, z2, steps = case.args
+        w = _row_weights(z1, z2, torch.tensor(value["data"], dtype=torch.float64))
+        if w is None:
+            return False
+        for known in (_plus_z2, _slerp):
+            if torch.allclose(w, _row_weights(z1, z2, known(z1.double(), z2.double(), w.shape[0])), atol=1e-4):
+                return False
+        off |= bool(((w.sum(1) - 1).abs() > 1e-4).any() or (w < -1e-4).any())
+    return off
+
+
 INTERP_MISTAKES = (
     Mistake(
         "interp_endpoint_missing",
@@ -217,6 +251,18 @@ INTERP_MISTAKES = (
         "which is (1 - t) z1 + t z2.",
         "s5-interpolation",
         variants=(_plus_z2,),
+    ),
+    # igul222/improved_wgan_training#40 ((1 - alpha) * real + alpha * differences), Zardinality/WGAN-tensorflow#7
+    # (train + alpha * (train - real_data)): mixes that leave the segment between the two points.
+    Mistake(
+        "interp_off_the_segment",
+        "points that are not mixes (1 - t) z1 + t z2",
+        "Each point of a linear interpolation is (1 - t) z1 + t z2: two weights that are at least 0 and add up to 1, "
+        "so the point lies on the segment from z1 to z2. In yours, the weights of z1 and z2 do not add up to 1 or one is "
+        "negative (e.g. (1 - t) z1 + t (z2 - z1), or a difference taken the wrong way round), so the path leaves the segment.",
+        "s5-interpolation",
+        variants=(_weights_mixed_up,),
+        predicate=_off_the_segment,
     ),
     Mistake(
         "interp_spherical",
