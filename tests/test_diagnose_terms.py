@@ -4,7 +4,9 @@ The mutants are the reference's lines changed the ways people get them wrong (a 
 doubled, a density where its log belongs, the wrong mean, beta kept in the bound, a baseline, the score
 averaged apart from f, n - 1 for n, a second deviation on top). ``None`` as the expected name means the
 checker must reject the answer and give no name (no true name is known to it); a name means exactly that
-name. The correct variants must pass: a family that fires on a correct answer is a defect.
+name (a tuple: any of those names). ``FRESH`` and ``FRESH_OK`` were written after the families were in place, in
+other spellings, to check that they generalise. The correct variants must pass: a family that fires on a correct
+answer is a defect.
 """
 
 import math
@@ -141,7 +143,7 @@ MC = {
     "sum_not_mean": (lambda v: (v.sum(), _se(v)), "mc_sum_not_mean"),
     "se_sqrt_n_minus_1": (lambda v: (v.mean(), v.std() / math.sqrt(v.numel() - 1)), None),
     "swapped": (lambda v: (_se(v), v.mean()), "mc_outputs_swapped"),
-    "mean_over_n_minus_1": (lambda v: (v.sum() / (v.numel() - 1), _se(v)), None),
+    "mean_over_n_minus_1": (lambda v: (v.sum() / (v.numel() - 1), _se(v)), "mc_mean_n_minus_1"),
     "mean_twice_and_std": (lambda v: (v.mean() / v.numel(), v.std()), "mc_mean_divided_twice"),
     "variance_of_mean": (lambda v: (v.mean(), v.var() / v.numel()), "output_transformed"),
     "uncentred": (lambda v: (v.mean(), (v.pow(2).mean() / v.numel()).sqrt()), None),
@@ -158,8 +160,44 @@ MC_OK = {
     "std_mean": lambda v: tuple(reversed(tuple(t for t in torch.std_mean(v)))) if False else (v.mean(), torch.std_mean(v)[0] / v.numel() ** 0.5),
 }
 
+# --- written after the families were in place (generalisation check), in other spellings ------------------
+N = torch.distributions.Normal
+FRESH = [
+    ("elbo_from_log_densities", lambda a, b, c: torch.stack([a[l] + b[l] - torch.exp(c[l]) for l in range(a.shape[0])]).mean(0), "elbo_density_for_log_density"),
+    ("elbo_from_log_densities", lambda a, b, c: (a + b - c.exp()).double().mean(0), "elbo_density_for_log_density"),
+    ("elbo_from_log_densities", lambda a, b, c: (a + (b - c)).sum(0) / (a.shape[0] * a.shape[0]), None),  # mean divided by L twice: no entry
+    ("elbo_from_log_densities", lambda a, b, c: -((c - b).mean(0)), "elbo_missing_likelihood"),
+    ("elbo_from_log_densities", lambda a, b, c: a.mean(0) + b.mean(0), "elbo_forgot_entropy"),
+    ("elbo_from_log_densities", lambda a, b, c: (a + b - c.exp()).mean(0).detach(), "elbo_density_for_log_density"),
+    ("elbo_from_log_densities", lambda a, b, c: torch.mean(a - torch.exp(c) + torch.exp(b), 0), "elbo_density_for_log_density"),
+    ("evaluation_elbo", lambda r, k, beta: -(k * beta - r) / 1, "eval_bound_includes_beta"),
+    ("evaluation_elbo", lambda r, k, beta: r.detach().clone(), "eval_missing_kl"),
+    ("evaluation_elbo", lambda r, k, beta: torch.as_tensor(r.numpy() + k.numpy()), "kl_added"),
+    ("evaluation_elbo", lambda r, k, beta: -(r.double() - beta * k.double()), "eval_reports_training_loss"),
+    ("score_function_estimate", lambda f, z, mu, s: torch.sum((z-mu)/s**2) / len(z) * torch.sum(f), "score_averaged_apart_from_f"),
+    ("score_function_estimate", lambda f, z, mu, s: (f * N(mu, s).log_prob(z)).sum(), "score_log_prob_for_score"),
+    ("score_function_estimate", lambda f, z, mu, s: -(f * N(mu, s).log_prob(z)).mean(), "score_log_prob_for_score"),
+    ("score_function_estimate", lambda f, z, mu, s: ((f - f.mean()) * (z - mu)).mean() / s**2, "score_with_baseline"),
+    ("score_function_estimate", lambda f, z, mu, s: float(np.mean(f.numpy()) * np.mean((z - mu).numpy()) / float(s)**2), "score_averaged_apart_from_f"),
+    ("mc_estimate", lambda v: (torch.mean(v) / v.shape[0], torch.std(v) / v.shape[0] ** 0.5), "mc_mean_divided_twice"),
+    ("mc_estimate", lambda v: (v.sum().item(), (v.var() / len(v)) ** 0.5), "mc_sum_not_mean"),
+    ("mc_estimate", lambda v: [float(v.std() / math.sqrt(len(v))), float(v.mean())], "mc_outputs_swapped"),
+    ("mc_estimate", lambda v: (np.mean(v.numpy() / len(v)), np.std(v.numpy(), ddof=1)), "mc_mean_divided_twice"),
+    ("mc_estimate", lambda v: (v.mean() / len(v), v.std() / len(v)), "mc_mean_divided_twice"),
+]
+FRESH_OK = [
+    ("elbo_from_log_densities", lambda a, b, c: torch.einsum("lb->b", a + b - c) / a.shape[0]),
+    ("elbo_from_log_densities", lambda a, b, c: (a - (c - b)).mean(0)),
+    ("evaluation_elbo", lambda r, k, beta: r - (beta / beta) * k),
+    ("score_function_estimate", lambda f, z, mu, s: torch.dot(f, (z - mu)) / (len(z) * s**2)),
+    ("mc_estimate", lambda v: (v.mean(), torch.sqrt(((v - v.mean())**2).sum() / (len(v) * (len(v) - 1))))),
+    ("mc_estimate", lambda v: (v.mean(), (v.var(correction=0) / (len(v) - 1)).sqrt())),
+]
+
 MUTANTS = [(ex, name, fn, want) for ex, table in ((E, ELBO), (V, EVAL), (S, SCORE), (M, MC)) for name, (fn, want) in table.items()]
+MUTANTS += [(ex, f"fresh-{i}", fn, want) for i, (ex, fn, want) in enumerate(FRESH)]
 CORRECT = [(ex, name, fn) for ex, table in ((E, ELBO_OK), (V, EVAL_OK), (S, SCORE_OK), (M, MC_OK)) for name, fn in table.items()]
+CORRECT += [(ex, f"fresh-{i}", fn) for i, (ex, fn) in enumerate(FRESH_OK)]
 
 
 @pytest.mark.parametrize("exercise,name,fn,want", MUTANTS, ids=[f"{m[0]}-{m[1]}" for m in MUTANTS])

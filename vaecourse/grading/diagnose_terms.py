@@ -3,18 +3,19 @@
 Where the reference is a sum of terms computed from the inputs (ELBO = E[log p(x|z)] + E[log p(z)]
 - E[log q(z|x)]; the reported bound recon - KL; the score-function estimate mean(f * score); the
 pair (mean, standard error)), the exercise's bank module declares, in ``TERM_LIBRARIES``, a
-:class:`~vaecourse.grading.terms.TermLibrary`: candidate terms (each a function of the inputs with the output's shape, the
-reference's terms and those people put in their place), the reference's coefficients, and
-:class:`~vaecourse.grading.terms.Reading` s that say which coefficients make which catalogued mistake. :func:`term_fit`
-writes the answer minus the reference as a least-squares combination of at most three terms (four
-for a swap) on the ordinary cases, after at most one whole-answer factor (a sign, a sum for a mean),
-and names the answer only when
+:class:`~vaecourse.grading.terms.TermLibrary`: candidate terms (each a function of the inputs with
+the output's shape: the reference's terms and those people put in their place), the reference's
+coefficients, readings (which changed coefficients make which catalogued mistake) and whole-answer
+factors (a sign, L for a sum over samples). :func:`term_fit` writes the answer minus the reference,
+after at most one whole factor, as a least-squares combination of at most four terms on the
+ordinary cases, and names the answer only when
 
 - the fit is exact on every ordinary case (within ten times the case's tolerance) and every
-  coefficient of the answer is simple (0, +-1, +-2, +-1/2),
-- every term that changed is explained by a reading (the first one listed is the name, the others
-  are said as second mistakes), and
-- every exact fit of the smallest size reads the same (two terms that coincide on the cases name nothing).
+  coefficient of the answer is simple (0, +-1, +-2, +-1/2);
+- every exact fit of the smallest size reads the same (terms that coincide on the cases name nothing);
+- fits that readings explain completely are preferred (the first reading is the name, the others
+  are said as further mistakes); a change no reading explains is described term by term ("log p(z)
+  is missing") under the generic ``formula_term_changed``, or beside the name as a second change.
 
 So the name is true by construction: the answer IS that combination of terms on the cases, and the
 note says which. How this differs from ``diagnose._deviations``: that fits the deviations of whole
@@ -53,7 +54,7 @@ def _column(fn, args) -> torch.Tensor | None:
 
 
 def _simple(a: float) -> float | None:
-    return next((v for v in _SIMPLE if abs(a - v) < 1e-6 * max(1.0, abs(v))), None)
+    return next((v for v in _SIMPLE if abs(a - v) < 1e-3 * max(1.0, abs(v))), None)  # the exact check decides
 
 
 def _said(coefs: dict, labels) -> str:

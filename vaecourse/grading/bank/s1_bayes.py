@@ -65,6 +65,14 @@ MC_MISTAKES = (
         variants=(lambda v: (v.sum(), v.std() / math.sqrt(v.numel())),),
     ),
     Mistake(
+        "mc_mean_n_minus_1",
+        "the mean divided by n - 1 instead of n",
+        "The estimate is the plain average, the sum divided by n. The n - 1 (Bessel's correction) belongs to the sample "
+        "variance inside the standard error, not to the mean.",
+        _MC,
+        variants=(lambda v: (v.sum() / (v.numel() - 1), v.std() / math.sqrt(v.numel())),),
+    ),
+    Mistake(
         "mc_outputs_swapped",
         "the pair returned in the wrong order",
         "Return (mean, standard_error), in that order: your first value is the standard error and your second the mean.",
@@ -110,7 +118,7 @@ def _pair(first, second):
 
 
 # the terms an (estimate, standard error) answer is read in (vaecourse.grading.diagnose_terms): each a pair
-_N = ("mean", "s / sqrt(n)", "mean / n", "sum", "s", "s / n", "s^2 / sqrt(n)", "s_(1/n) / sqrt(n)", "s / sqrt(n) as the first value", "mean as the second value")
+_N = ("mean", "s / sqrt(n)", "mean / n", "sum", "s", "s / n", "s^2 / sqrt(n)", "s_(1/n) / sqrt(n)", "s / sqrt(n) as the first value", "mean as the second value", "sum / (n - 1)")
 TERM_LIBRARIES = {
     "mc_estimate": TermLibrary(
         noun="your pair (estimate, standard error)",
@@ -125,12 +133,14 @@ TERM_LIBRARIES = {
             (_N[7], lambda v: _pair(None, v.std(unbiased=False) / math.sqrt(v.numel()))),
             (_N[8], lambda v: _pair(v.std() / math.sqrt(v.numel()), None)),
             (_N[9], lambda v: _pair(None, v.mean())),
+            (_N[10], lambda v: _pair(v.sum() / (v.numel() - 1), None)),
         ),
         reference={_N[0]: 1, _N[1]: 1},
         readings=(
             Reading({_N[0]: 0, _N[1]: 0, _N[8]: 1, _N[9]: 1}, "mc_outputs_swapped"),
             Reading({_N[0]: 0, _N[2]: 1}, "mc_mean_divided_twice"),
             Reading({_N[0]: 0, _N[3]: 1}, "mc_sum_not_mean"),
+            Reading({_N[0]: 0, _N[10]: 1}, "mc_mean_n_minus_1"),
             Reading({_N[1]: 0, _N[4]: 1}, "se_missing_sqrt_n"),
             Reading({_N[1]: 0, _N[5]: 1}, "se_divided_by_n"),
             Reading({_N[1]: 0, _N[6]: 1}, "se_uses_variance"),
