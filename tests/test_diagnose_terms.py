@@ -211,3 +211,22 @@ def test_mutant_named(exercise, name, fn, want):
 def test_correct_variant_passes(exercise, name, fn):
     r = check(exercise, fn, seed=SEED, quiet=True)
     assert r.passed, r.feedback
+
+
+@pytest.mark.parametrize("exercise_id", [E, V, S, M])
+def test_term_library_is_found_and_rebuilds_the_reference(exercise_id):
+    """The fit is silent when its library is missing or does not add up to the reference: guard both, on several seeds."""
+    from vaecourse.grading import get_exercise
+    from vaecourse.grading.diagnose_terms import _column, library_of
+
+    exercise = get_exercise(exercise_id)
+    library = library_of(exercise)
+    assert library is not None, "TERM_LIBRARIES must sit in the module that defines the exercise's reference"
+    assert set(library.reference) <= {label for label, _ in library.terms}
+    for seed in range(5):
+        for case in exercise.cases(seed):
+            if case.kind not in ("fixed", "random") or case.raises is not None:
+                continue
+            want = _column(exercise.reference, case.args)
+            got = sum(c * _column(fn, case.args) for label, fn in library.terms if (c := library.reference.get(label, 0)))
+            assert torch.allclose(got, want, rtol=1e-5, atol=1e-6), (seed, case.name)
