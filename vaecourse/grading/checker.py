@@ -24,10 +24,11 @@ from .choices import grade_choice
 from .compare import describe_value, first_difference, numbers_close, records_agree
 from .diagnose import Diagnosis, diagnose
 from .display import show_feedback
-from .exercise import Exercise, FunctionExercise, ValueExercise
+from .exercise import Exercise, FunctionExercise, ValueExercise, gradient_cut
 from .observe import Case, as_floats, encode, observe, observe_value
 from .practice_log import clear_practice
 from .misreadings import misreading_variants
+from .mistakes import GRADIENT_CUT
 from .model_exercise import grade_model
 from .registry import get_exercise
 from .sandbox import DEFAULT_TIMEOUT_S, OUTPUT_LIMIT_CHARS, SandboxOutcome, run_sandboxed
@@ -144,6 +145,35 @@ def _diagnosis_result(
     )
 
 
+# What torch says when NumPy is asked for a tensor that is part of a graph (``.numpy()``, ``np.asarray``, ``np.exp``).
+_NUMPY_ON_GRAPH = "numpy() on Tensor that requires grad"
+
+
+def _numpy_on_graph(exercise: FunctionExercise, student: list, cases: list[Case]) -> Diagnosis | None:
+    """The answer converts an input that needs a gradient to NumPy, where the checker passes one that requires grad.
+
+    The same answer runs without error on plain tensors, so the learner would otherwise see only torch's
+    RuntimeError; the mistake is the cut gradient, named as such.
+    """
+    by_name = {c.name: c for c in cases}
+    decided = tuple(
+        s["case"]
+        for s in student
+        if by_name[s["case"]].grad_args and _NUMPY_ON_GRAPH in s.get("raised", {}).get("error_message", "")
+    )
+    if not decided:
+        return None
+    names = sorted({exercise.params[i].split("=")[0] for n in decided for i in by_name[n].grad_args})
+    own = next((m for m in exercise.mistakes if m.predicate is gradient_cut), GRADIENT_CUT)
+    note = (
+        f"No gradient reaches {' and '.join(f'`{n}`' for n in names)}: your code converts a tensor to NumPy, and "
+        "torch refused (\"Can't call numpy() on Tensor that requires grad\"). The checker passes inputs that require "
+        "gradients, as training does; NumPy values carry none. This exercise's answer must stay differentiable: "
+        "torch operations on the inputs."
+    )
+    return Diagnosis(own, decided, note=note)
+
+
 def _mistake_result(exercise: Exercise, mistake) -> R.CheckResult:
     message = f"Mistake found: {mistake.title}.\n{mistake.explanation}"
     if mistake.credit:
@@ -217,7 +247,8 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     difference = first_difference(student, reference, cases)
     if difference is None:
         return R.make_result(exercise, R.PASSED, _passed_message(exercise, cases))
-    found = diagnose(exercise, student, reference, cases, _variant_records(exercise, cases))
+    found = _numpy_on_graph(exercise, student, cases) if difference.code == "raised" else None
+    found = found or diagnose(exercise, student, reference, cases, _variant_records(exercise, cases))
     if found is not None:
         return _diagnosis_result(exercise, found, cases, student, reference)
     if difference.code == "raised":

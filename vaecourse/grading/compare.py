@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .observe import Case, as_floats
+from .observe import MIN_RTOL, Case, as_floats
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,20 @@ def records_agree(student: dict, other: dict, case: Case, *, with_grads: bool = 
         for gs, go in zip(grads_s, grads_o):
             if (gs is None) != (go is None):
                 return False
-            if gs is not None and not values_agree(gs, go, case.rtol, case.atol):
+            if gs is not None and not values_agree(gs, go, case.rtol, _gradient_atol(go, case)):
                 return False
     return True
+
+
+def _gradient_atol(want: dict, case: Case) -> float:
+    """The case's absolute tolerance, or MIN_RTOL times the gradient's largest finite entry if that is larger.
+
+    A gradient's entries come from sums whose rounding scales with their largest terms, so an entry near 0 (the
+    KL's d/d logvar = (sigma^2 - 1) / 2 where logvar is near 0) differs by about MIN_RTOL times the gradient's
+    scale in a correct answer, not by MIN_RTOL times itself.
+    """
+    finite = [abs(v) for v in _flat(want.get("data")) if math.isfinite(v)]
+    return max(case.atol, MIN_RTOL * max(finite, default=0.0))
 
 
 def _flat(data) -> list[float]:

@@ -20,6 +20,12 @@ import torch
 from .sandbox import describe_exception
 
 MAX_ENCODED_ELEMENTS = 4096  # larger outputs are described by shape only
+# The tightest relative tolerance a case may use. The graded functions run in float32 training, whose own
+# arithmetic is good to about 1e-7 relative; a difference below 1e-6 (10 float32 roundings) cannot change what
+# training does, and is what correct answers differ by: a 1e-8 guard in a log or on a standard deviation, a
+# variance clamped at 1e-8, a constant such as log K rounded to float32, another order of the same sums. Every
+# catalogued mistake moves some value by far more (tests/test_correct_answers.py and tests/realbugs check both).
+MIN_RTOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,9 @@ class Case:
         expected_summary / summary_atol: what those numbers should be, and the tolerance (from the
             standard error; one number, or one per summary number), compared instead of the
             reference's own random output.
-        rtol / atol: tolerances for comparing values with the reference.
+        rtol / atol: tolerances for comparing values with the reference (``rtol`` at least
+            :data:`MIN_RTOL`; gradients also get an absolute tolerance of ``MIN_RTOL`` times the largest
+            entry of the reference's gradient, since rounding scales with the largest term).
         rng_seed: if set, torch's global generator is seeded with it for the call (and restored
             afterwards), so a function that draws its own noise draws the same noise every time.
         raises: for ``invalid`` cases (input the function must refuse, e.g. pixel values in
@@ -59,6 +67,9 @@ class Case:
     atol: float = 1e-5
     rng_seed: int | None = None
     raises: str | None = None
+
+    def __post_init__(self):
+        assert self.rtol >= MIN_RTOL, f"case {self.name}: rtol {self.rtol} is below MIN_RTOL ({MIN_RTOL})"
 
 
 def _fresh(args: tuple) -> tuple:

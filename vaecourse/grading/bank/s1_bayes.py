@@ -39,7 +39,7 @@ def _mc_cases(seed: int) -> list[Case]:
             "random",
             (_draw.normal(g, n, dtype=torch.float64).exp(),),
             f"{n} random float64 draws",
-            rtol=1e-8,
+            rtol=1e-6,  # MIN_RTOL: float64 cases check the dtype is kept, not digits past 1e-6
             atol=1e-10,
         )
     )

@@ -46,7 +46,7 @@ def _elbo_cases(seed: int) -> list[Case]:
             l,
             f"L = {b} samples for each of {l} random float64 examples",
             dtype=torch.float64,
-            rtol=1e-8,
+            rtol=1e-6,  # MIN_RTOL: float64 cases check the dtype is kept, not digits past 1e-6
             atol=1e-9,
         )
     )

@@ -33,6 +33,7 @@ def _forward_cases(seed: int) -> list[Case]:
             "fixed",
             (_draw.normal(g, 4, 4), torch.tensor([0.99, 0.7, 0.3, 0.05]), _draw.normal(g, 4, 4)),
             "a fixed batch of 4 examples with 4 features",
+            grad_args=(0, 1, 2),  # every level below 1: d sqrt(1 - alpha_bar) is finite
         ),
     ]
     # eps = 0 and eps = 1 read the answer's two parts apart: the signal term, and the noise's coefficient
@@ -45,7 +46,7 @@ def _forward_cases(seed: int) -> list[Case]:
     b = _draw.integer(g, 2, 6)
     d = _draw.integer(g, 2, 7, avoid=(b,))
     args = (_draw.normal(g, b, d), _draw.uniform(g, b, low=0.01, high=0.99), _draw.normal(g, b, d))
-    cases.append(Case("random-1", "random", args, f"a random batch of {b} examples with {d} features"))
+    cases.append(Case("random-1", "random", args, f"a random batch of {b} examples with {d} features", grad_args=(0, 1, 2)))
     return cases
 
 
@@ -233,6 +234,7 @@ EXERCISES = (
         make_cases=_forward_cases,
         params=("x0", "alpha_bar", "eps"),
         returns="a tensor of shape (B, D)",
+        differentiable=(0, 2),  # alpha_bar too where every level is below 1 (grad_args of those cases)
         mistakes=FORWARD_MISTAKES,
         hints=(
             "x_t = sqrt(alpha_bar) * x0 + sqrt(1 - alpha_bar) * eps, with one alpha_bar per example.",
@@ -248,6 +250,7 @@ EXERCISES = (
         make_cases=_schedule_cases,
         params=("betas",),
         returns="a tensor of shape (T,)",
+        differentiable=(0,),
         mistakes=SCHEDULE_MISTAKES,
         hints=("alpha_bar_t = prod_{s=1}^{t} (1 - beta_s): look up torch.cumprod.",),
     ),
