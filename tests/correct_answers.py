@@ -5,9 +5,9 @@ torch.distributions objects and ``kl_divergence``, ``F.binary_cross_entropy_with
 a log-sum-exp written out with a max shift, float64 arithmetic cast back, in-place operations on fresh tensors,
 ``torch.lerp``/``linspace``, guarding epsilons the way people write them (``log(sigma**2 + 1e-8)``, a clamp
 of the variance at 1e-8, ``std = exp(logvar / 2) + 1e-8``), and NumPy only where the exercise allows plain
-numbers (a reported estimate, a count, a weight). ``tests/test_correct_answers.py`` grades each one on four
+numbers or the function builds constants or pictures (an estimate, a count, a weight, a schedule, a latent path). ``tests/test_correct_answers.py`` grades each one on four
 seeds: every one must pass with full marks. ``BY_DESIGN_REJECTED`` lists answers that were accepted before
-the gradient checks of issue 21 and are rejected now, on purpose (they cut the graph).
+the gradient checks of issue 21 and are rejected now, on purpose (they cut the graph the exercise needs).
 """
 
 from __future__ import annotations
@@ -238,6 +238,9 @@ INTERPOLATE = {
         torch.from_numpy(np.linspace(0.0, 1.0, n)).to(z1.dtype).reshape(-1, 1)
     ),
     "outer product": lambda z1, z2, n: z1 + torch.outer(torch.linspace(0, 1, n, dtype=z1.dtype), z2 - z1),
+    "numpy linspace of the endpoints": lambda z1, z2, n: torch.from_numpy(
+        np.linspace(z1.detach().cpu().numpy(), z2.detach().cpu().numpy(), n)
+    ).to(z1.dtype),
 }
 
 
@@ -325,6 +328,7 @@ ALPHA_BAR = {
     "exp cumsum log1p": lambda b: torch.exp(torch.cumsum(torch.log1p(-b), 0)),
     "loop and stack": _alpha_bar_stack,
     "loop filling a fresh tensor": _alpha_bar_fill,
+    "numpy cumprod": lambda b: torch.as_tensor(np.cumprod(1 - b.detach().cpu().numpy()), dtype=b.dtype),
 }
 
 CORRECT = {
@@ -347,15 +351,6 @@ CORRECT = {
 
 # Right values but no gradient: accepted before issue 21's gradient checks, rejected (named gradient_cut) now.
 BY_DESIGN_REJECTED = {
-    "alpha_bar_schedule": {
-        "numpy cumprod": lambda b: torch.from_numpy(np.cumprod(1 - b.numpy())),
-        "torch.tensor of a list": lambda b: torch.tensor([float(v) for v in torch.cumprod(1 - b, 0)]),
-    },
-    "interpolate_latents": {
-        "numpy outer": lambda z1, z2, n: torch.from_numpy(
-            np.outer(1 - np.linspace(0, 1, n), z1.numpy()) + np.outer(np.linspace(0, 1, n), z2.numpy())
-        ).to(z1.dtype),
-    },
     "evaluation_elbo": {
         "no_grad": lambda r, k, beta: _no_grad(lambda: r - k),
     },

@@ -18,6 +18,7 @@ import inspect
 import json
 import os
 import secrets
+from dataclasses import replace
 
 from . import result as R
 from .choices import grade_choice
@@ -149,29 +150,47 @@ def _diagnosis_result(
 _NUMPY_ON_GRAPH = "numpy() on Tensor that requires grad"
 
 
-def _numpy_on_graph(exercise: FunctionExercise, student: list, cases: list[Case]) -> Diagnosis | None:
-    """The answer converts an input that needs a gradient to NumPy, where the checker passes one that requires grad.
-
-    The same answer runs without error on plain tensors, so the learner would otherwise see only torch's
-    RuntimeError; the mistake is the cut gradient, named as such.
-    """
+def _numpy_on_graph(exercise: FunctionExercise, student: list, cases: list[Case]) -> list[str]:
+    """The inputs whose gradient the answer cuts by converting them to NumPy (torch refuses where they require grad)."""
     by_name = {c.name: c for c in cases}
-    decided = tuple(
+    decided = [
         s["case"]
         for s in student
         if by_name[s["case"]].grad_args and _NUMPY_ON_GRAPH in s.get("raised", {}).get("error_message", "")
+    ]
+    return sorted({exercise.params[i].split("=")[0] for n in decided for i in by_name[n].grad_args})
+
+
+def _grade_numpy_answer(exercise: FunctionExercise, answer, cases: list[Case], names: list[str], timeout: float) -> R.CheckResult:
+    """Grade an answer that converts inputs requiring grad to NumPy: its values on plain inputs, then the cut gradient.
+
+    On inputs that require grad torch refuses ``.numpy()``, so the answer's values are read again on the same
+    cases without gradients: right values are the cut gradient (named as such); wrong ones are diagnosed as any
+    answer's, and the feedback adds that the NumPy round-trip cuts the gradient too.
+    """
+    cut = (
+        f"Your code converts {' and '.join(f'`{n}`' for n in names)} to NumPy, and torch refused (\"Can't call numpy() "
+        "on Tensor that requires grad\"): the checker passes inputs that require gradients, as training does, and NumPy "
+        "values carry none. This exercise's answer must stay differentiable: torch operations on the inputs."
     )
-    if not decided:
-        return None
-    names = sorted({exercise.params[i].split("=")[0] for n in decided for i in by_name[n].grad_args})
     own = next((m for m in exercise.mistakes if m.predicate is gradient_cut), GRADIENT_CUT)
-    note = (
-        f"No gradient reaches {' and '.join(f'`{n}`' for n in names)}: your code converts a tensor to NumPy, and "
-        "torch refused (\"Can't call numpy() on Tensor that requires grad\"). The checker passes inputs that require "
-        "gradients, as training does; NumPy values carry none. This exercise's answer must stay differentiable: "
-        "torch operations on the inputs."
-    )
-    return Diagnosis(own, decided, note=note)
+    plain = [replace(c, grad_args=()) for c in cases]
+    outcome = run_sandboxed(lambda: observe(answer, plain), timeout)
+    reference = observe(exercise.reference, plain)
+    failure = _sandbox_failure(exercise, outcome, timeout)
+    if failure:
+        return failure
+    student = outcome.value
+    difference = first_difference(student, reference, plain)
+    if difference is None:
+        note = f"No gradient reaches {' and '.join(f'`{n}`' for n in names)}: {cut[0].lower()}{cut[1:]}"
+        decided = tuple(c.name for c in cases if c.grad_args)
+        return _diagnosis_result(exercise, Diagnosis(own, decided, exact=True, note=note), plain, student, reference)
+    found = diagnose(exercise, student, reference, plain, _variant_records(exercise, plain))
+    if found is not None:
+        note = (found.note + "\n" if found.note else "") + "Besides, no gradient reaches the inputs: " + cut[0].lower() + cut[1:]
+        return _diagnosis_result(exercise, Diagnosis(found.mistake, found.cases, exact=False, note=note), plain, student, reference)
+    return R.make_result(exercise, R.FAILED, f"{difference.message}\n{cut}", review=(exercise.section,))
 
 
 def _mistake_result(exercise: Exercise, mistake) -> R.CheckResult:
@@ -247,8 +266,10 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     difference = first_difference(student, reference, cases)
     if difference is None:
         return R.make_result(exercise, R.PASSED, _passed_message(exercise, cases))
-    found = _numpy_on_graph(exercise, student, cases) if difference.code == "raised" else None
-    found = found or diagnose(exercise, student, reference, cases, _variant_records(exercise, cases))
+    numpy_cut = _numpy_on_graph(exercise, student, cases) if difference.code == "raised" else []
+    if numpy_cut:
+        return _grade_numpy_answer(exercise, answer, cases, numpy_cut, timeout)
+    found = diagnose(exercise, student, reference, cases, _variant_records(exercise, cases))
     if found is not None:
         return _diagnosis_result(exercise, found, cases, student, reference)
     if difference.code == "raised":

@@ -336,7 +336,6 @@ EXERCISES = (
         make_cases=_interp_cases,
         params=("z1", "z2", "steps"),
         returns="a tensor of shape (steps, D)",
-        differentiable=(0, 1),
         mistakes=INTERP_MISTAKES,
         hints=("Make t = torch.linspace(0, 1, steps) a column of shape (steps, 1) and let broadcasting do the rest.",),
     ),
