@@ -248,7 +248,7 @@ CORRECT = {"sequential_split_head": sequential_split_head, "distributions_style"
 BUGGY = {  # name: (answer, the mistake the checker must name, the parts that must fail)
     "keras_pixel_mean": (keras_pixel_mean, "bernoulli_mean_over_pixels", {"loss", "training", "samples"}),
     "pytorch_examples_scaled": (pytorch_examples_scaled, "capstone_loss_rescaled", {"loss"}),
-    "sample_not_rsample": (sample_not_rsample, "reparam_gradient_cut", {"gradients", "training", "samples"}),
+    "sample_not_rsample": (sample_not_rsample, "gradient_cut", {"gradients", "training", "samples"}),
     "kl_sign_flipped": (kl_sign_flipped, "kl_wrong_sign", {"loss", "training"}),
     "no_zero_grad": (no_zero_grad, "capstone_no_learning", {"training"}),
     "no_step": (no_step, "capstone_no_learning", {"training"}),

@@ -176,7 +176,7 @@ def _kl_terms(mu, s):
     [
         # factors relative to each case's own B and D
         ("gaussian_kl", lambda mu, s: -0.5 * _kl_terms(mu, s).mean(-1), "kl_mean_over_latent"),
-        ("gaussian_kl", lambda mu, s: -0.5 * _kl_terms(mu, s).sum(-1) / mu.shape[0], "kl_divided_by_batch_size"),
+        ("gaussian_kl", lambda mu, s: -0.5 * _kl_terms(mu, s).sum(-1) / mu.shape[0], "divided_by_batch_size"),
         ("gaussian_kl", lambda mu, s: -_kl_terms(mu, s).mean(-1), ("kl_mean_over_latent", "kl_missing_half")),
         ("gaussian_kl", lambda mu, s: 0.5 * _kl_terms(mu, s).mean(-1), ("kl_mean_over_latent", "kl_wrong_sign")),
         ("gaussian_kl", lambda mu, s: -1e-3 * _kl_terms(mu, s).mean(-1), "kl_mean_over_latent"),  # and a weight

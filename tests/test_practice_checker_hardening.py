@@ -30,11 +30,11 @@ def _learner(fn):
 NEW_MISTAKES = [
     ("gaussian_kl", "kl_mean_over_latent"),
     ("gaussian_kl", "kl_mean_over_everything"),
-    ("gaussian_kl", "kl_divided_by_batch_size"),
+    ("gaussian_kl", "divided_by_batch_size"),
     ("gaussian_kl", "kl_batch_mean"),
     ("bernoulli_log_likelihood", "bernoulli_accepts_invalid_data"),
     ("bernoulli_log_likelihood", "bernoulli_error_not_valueerror"),
-    ("bernoulli_log_likelihood", "bernoulli_divided_by_batch_size"),
+    ("bernoulli_log_likelihood", "divided_by_batch_size"),
     ("bernoulli_log_likelihood", "bernoulli_mean_over_pixels"),
     ("reparameterize", "reparam_uniform_noise"),
     *[("evaluation_elbo", m.name) for m in get_exercise("evaluation_elbo").mistakes],
@@ -62,9 +62,9 @@ def test_random_cases_never_let_two_reductions_coincide(exercise_id):
         assert len({b for b, _ in shapes}) == len(shapes) and len({d for _, d in shapes}) == len(shapes), (seed, shapes)
     by_name = {m.name: m for m in exercise.mistakes}
     pairs = (
-        [("kl_mean_over_latent", "kl_divided_by_batch_size")]
+        [("kl_mean_over_latent", "divided_by_batch_size")]
         if exercise_id == "gaussian_kl"
-        else [("bernoulli_mean_over_pixels", "bernoulli_divided_by_batch_size")]
+        else [("bernoulli_mean_over_pixels", "divided_by_batch_size")]
     )
     for a, b in pairs:
         for seed in SEEDS:

@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, kl_divergence
 
+from vaecourse.grading.mistakes import entry
 from vaecourse.practice import diagnostic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,10 +51,11 @@ def test_every_question_has_an_independently_derived_answer_that_passes():
 )
 def test_each_classic_confusion_is_named_and_points_to_its_refresher(question, index):
     q = next(q for q in diagnostic.questions() if q.id == question)
-    wrong, _ = q.mistakes[index]
+    wrong, mistake_id = q.mistakes[index]
     result = diagnostic.check(question, wrong, quiet=True)
-    assert not result.correct and result.mistake == f"{question}:{index}"
+    assert not result.correct and result.mistake == mistake_id == entry(mistake_id).name  # named by catalogue id
     assert "Mistake found" in result.feedback and f"section {q.refresher}" in result.feedback
+    assert entry(mistake_id).title in " ".join(result.feedback.split())
 
 
 def test_other_wrong_answers_fail_with_a_pointer_and_none_is_not_attempted():

@@ -53,12 +53,10 @@ GENERIC_ALTERNATIVES = {
     "kl_mean_over_everything": ("mean_over_everything", "reduced_over_batch"),
     "kl_mean_over_latent": ("mean_over_last_axis",),
     "bernoulli_mean_over_pixels": ("mean_over_last_axis",),
-    "kl_divided_by_batch_size": ("divided_by_batch_size",),
     "kl_wrong_sign": ("sign_flipped",),
     "eval_elbo_negated": ("sign_flipped",),
     "kl_missing_half": ("factor_two",),
     "kl_gradient_cut": ("gradient_cut",),
-    "reparam_gradient_cut": ("gradient_cut",),
     "bernoulli_unstable_log_sigmoid": ("unstable_at_extremes",),
     "iwae_no_max_shift": ("unstable_at_extremes",),
 }

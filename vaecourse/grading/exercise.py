@@ -22,7 +22,7 @@ import torch
 
 from .compare import records_agree
 from .observe import Case
-from .sections import SECTION_TOPICS, SESSIONS
+from .sections import PREREQUISITE_SECTIONS, SECTION_TOPICS, SESSIONS
 
 Predicate = Callable[[list, list, list], bool]
 
@@ -49,12 +49,17 @@ class Mistake:
 
     def __post_init__(self):
         # "" only for the catalogue's generic entries: they are reviewed in the exercise's own section
-        assert self.section in SECTION_TOPICS or (self.behaviour and not self.section), (self.name, self.section)
+        known = self.section in SECTION_TOPICS or self.section in PREREQUISITE_SECTIONS
+        assert known or (self.behaviour and not self.section), (self.name, self.section)
         assert self.variants or self.predicate or self.choices or self.behaviour, self.name
 
     def on(self, *args) -> "Mistake":
         """The same mistake for a value exercise: each variant applied to the fixed inputs ``args``."""
         return replace(self, variants=tuple((lambda v=v: v(*args)) for v in self.variants), predicate=None)
+
+    def made_by(self, *variants: Callable, predicate: Predicate | None = None, choices=()) -> "Mistake":
+        """The same entry (id and texts) made, in one exercise, by these ``variants``, ``predicate`` or ``choices``."""
+        return replace(self, variants=tuple(variants), predicate=predicate, choices=frozenset(choices))
 
 
 @dataclass(frozen=True)

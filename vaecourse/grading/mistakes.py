@@ -2,16 +2,26 @@
 
 A mistake is a :class:`~vaecourse.grading.exercise.Mistake`, defined once: its ``name`` (the id),
 ``title`` (what it is), ``explanation`` (why it is wrong), ``section`` (the book section) and how to
-produce it from the reference (``variants``, a ``predicate``, or for the generic entries below a
-``behaviour``). The bank's modules define the mistakes of their exercises, and in ``PRACTICE_MISTAKES``
-those that only a practice skill meets (their ``behaviour`` says how the skill computes the wrong
-value); a value exercise or a practice skill that meets a mistake reuses its entry (:meth:`Mistake.on`,
-:func:`practice`) instead of writing it again: no practice module holds a mistake text of its own.
-The generic entries name what the checker recognises by behaviour in any exercise (a sign, a factor,
-a shape, a cut gradient) when no exercise-specific entry fits.
+produce it from the reference (``variants``, a ``predicate``, or, where nothing runs, a ``behaviour``).
+Where an entry is defined depends only on what produces it, so each mistake has exactly one place:
+
+- here, ``GENERIC``: what the checker recognises by behaviour in any exercise (a sign, a factor, a
+  shape, a cut gradient);
+- the bank's modules: the mistakes of their exercises (with variants), and in ``PRACTICE_MISTAKES``
+  those that only a practice skill meets;
+- :mod:`.mistakes_of_method`: how results are measured, read and reported (no function produces them);
+- :mod:`.mistakes_of_prerequisites`: the entry diagnostic's confusions about what the course assumes.
+
+An exercise, a practice skill or the diagnostic that meets a mistake defined elsewhere reuses its entry
+(:meth:`Mistake.on`, :meth:`Mistake.made_by`, :func:`practice`, an id) instead of writing it again:
+no other module holds a mistake text (``tests/test_catalogue_one_definition.py`` scans for them).
+:mod:`.misreadings` holds no entry: it builds the variants of the generic ``scale_parameter_misread``.
+An id retired by a merge stays readable through ``ALIASES`` (old reports and grades name it).
 
     >>> entry("kl_mean_over_latent").title
     'a mean over latent dimensions instead of a sum'
+    >>> entry("reparam_gradient_cut").name
+    'gradient_cut'
 """
 
 from __future__ import annotations
@@ -27,9 +37,11 @@ GRADIENT_CUT = Mistake(
     "gradient_cut",
     "the gradient path is cut",
     "Your values may be right, but the gradient does not reach every input it should: something detaches the "
-    "result from its inputs (.detach(), torch.no_grad(), .data, .item(), torch.normal(mu, std) as a sample, a "
-    "NumPy round-trip, or a new tensor built with torch.tensor(...)). Training backpropagates through this "
-    "function, so an answer without gradients trains nothing. Use differentiable torch operations on the inputs.",
+    "result from its inputs (.detach(), torch.no_grad(), .data, .item(), torch.normal(mu, std) or "
+    "distribution.sample() as a sample, a NumPy round-trip, or a new tensor built with torch.tensor(...)). Training "
+    "backpropagates through this function: a loop on such a result runs without an error and its parameters never "
+    "move (check that a parameter's .grad is non-zero after the first step). Use differentiable torch operations on "
+    "the inputs; a sample is z = mu + sigma * eps, a differentiable function of mu and logvar.",
     _GRAD,
     behaviour="a required input receives no gradient (None or all zeros where the reference's is not)",
 )
@@ -38,7 +50,7 @@ GENERIC = (
     GRADIENT_CUT,
     Mistake(
         "sign_flipped",
-        "the sign is flipped",
+        "minus the expected values",
         "Your values are minus the expected ones: a minus sign is dropped or doubled (a loss where the quantity "
         "itself is asked for, or the reverse).",
         "",
@@ -190,32 +202,52 @@ GENERIC = (
 )
 GENERIC_BY_NAME = {m.name: m for m in GENERIC}
 
+# Retired id -> the entry it was merged into: one mistake, one entry; the old id still reads.
+ALIASES = {
+    "reparam_gradient_cut": "gradient_cut",  # the reparameterization exercise's copy of the generic entry
+    "kl_divided_by_batch_size": "divided_by_batch_size",  # three exercises' copies of the generic entry
+    "bernoulli_divided_by_batch_size": "divided_by_batch_size",
+    "eval_divided_by_batch_size": "divided_by_batch_size",
+    "free_bits_mean_over_dims": "mean_over_last_axis",  # the free-bits exercise's copy of the generic entry
+    "score_sum_not_mean": "elbo_sum_over_samples",  # one Monte Carlo mistake, met by two exercises
+    "reported_reconstruction_only": "elbo_expected_loglik_only",  # one ELBO mistake, met by two exercises
+    "gap_reverse_kl": "kl_direction_reversed",  # the KL's direction, met in the gap and in practice
+}
+
 
 @functools.cache
 def catalogue() -> dict[str, Mistake]:
-    """Every mistake by id: the generic entries, the mistakes of method, the exercises' and the practice-only ones.
+    """Every mistake by id: the generic entries, the mistakes of method and of prerequisites, the exercises' and the
+    practice-only ones.
 
-    Raises if one id has two different definitions.
+    Raises if one id has two different definitions, or an alias names an id in use.
     """
     from .mistakes_of_method import METHOD
+    from .mistakes_of_prerequisites import PREREQUISITES
     from .registry import all_mistakes, practice_only_mistakes
 
     entries: dict[str, Mistake] = dict(GENERIC_BY_NAME)
-    for mistake in METHOD:
-        if entries.setdefault(mistake.name, mistake) is not mistake:
-            raise ValueError(f"mistake {mistake.name!r} is defined twice (again in mistakes_of_method); reuse the entry")
+    for where, mistakes in (("mistakes_of_method", METHOD), ("mistakes_of_prerequisites", PREREQUISITES)):
+        for mistake in mistakes:
+            if entries.setdefault(mistake.name, mistake) is not mistake:
+                raise ValueError(f"mistake {mistake.name!r} is defined twice (again in {where}); reuse the entry")
     found = [(exercise.id, mistake) for exercise, mistake in all_mistakes()]
     found += [("the practice-only entries", mistake) for mistake in practice_only_mistakes()]
     for where, mistake in found:
         known = entries.setdefault(mistake.name, mistake)
         if (known.title, known.explanation, known.section) != (mistake.title, mistake.explanation, mistake.section):
             raise ValueError(f"mistake {mistake.name!r} is defined twice (again in {where}); reuse the entry")
+    for old, new in ALIASES.items():
+        if old in entries or new not in entries:
+            raise ValueError(f"alias {old!r} -> {new!r}: the old id must be retired and the new one defined")
     return entries
 
 
 def entry(mistake_id: str) -> Mistake:
-    """The catalogue's entry for ``mistake_id``; KeyError naming close ids if there is none."""
+    """The catalogue's entry for ``mistake_id`` (a retired id gives the entry it was merged into); KeyError naming
+    close ids if there is none."""
     entries = catalogue()
+    mistake_id = ALIASES.get(mistake_id, mistake_id)
     if mistake_id not in entries:
         import difflib
 

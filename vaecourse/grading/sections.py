@@ -96,6 +96,15 @@ SECTION_TOPICS: dict[str, str] = {
 
 
 # Sessions whose material spans two pages: labels that live on a page other than the session's first.
+# The refreshers of what the course assumes, outside the sessions: label -> (topic, page). The entry
+# diagnostic points to them, and the catalogue's mistakes of prerequisites cite them.
+PREREQUISITE_SECTIONS: dict[str, tuple[str, str]] = {
+    "notation": ("notation", "book/notation"),
+    "pytorch-tensors": ("tensors, shapes and reductions", "book/pytorch_refresher"),
+    "pytorch-autograd": ("autograd", "book/pytorch_refresher"),
+    "pytorch-training-loop": ("the training loop", "book/pytorch_refresher"),
+}
+
 SECTION_PAGES: dict[str, str] = {
     "s5-evaluation": "book/s5_practice/iwae",
     "s5-iwae": "book/s5_practice/iwae",

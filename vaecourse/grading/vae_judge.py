@@ -222,7 +222,7 @@ def judge_gradients(record, points: float):
         return 0.0, f"computing the gradient raised {error_text(record['raised'])}", "capstone_loss_error"
     if not record["connected"]:
         return 0.0, ("your loss carries no gradient (computed under torch.no_grad, with .item(), or rebuilt from "
-                     "numbers)."), "reparam_gradient_cut"
+                     "numbers)."), "gradient_cut"
     dead_decoder = [n for n, g in zip(record["decoder_names"], record["decoder"]) if not g]
     cut = [n for n, t, s in zip(record["encoder_names"], record["encoder_total"], record["encoder_through_sample"])
            if t is None or s is None or s <= 1e-6 * max(t, 1e-12)]
@@ -230,5 +230,5 @@ def judge_gradients(record, points: float):
         return 0.0, f"no gradient reaches the decoder's {', '.join(dead_decoder)}.", "capstone_decoder_not_trained"
     if cut:
         return 0.0, (f"the encoder's {', '.join(cut)} get a gradient from the KL only, none through the sample z: "
-                     "is z detached, or drawn without mu + exp(logvar / 2) * eps?"), "reparam_gradient_cut"
+                     "is z detached, or drawn without mu + exp(logvar / 2) * eps?"), "gradient_cut"
     return points, "a gradient reaches every encoder parameter through the sample, and every decoder parameter.", None

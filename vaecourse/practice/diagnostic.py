@@ -2,7 +2,8 @@
 
 The course assumes three things: Bayesian inference, neural networks in PyTorch, and the KL
 divergence. Each question here tests one of them (plus the course's notation) and names the
-section of the book that refreshes it. A wrong answer that matches a classic confusion is named::
+section of the book that refreshes it. A wrong answer that matches a classic confusion is named by its
+entry in the one mistake catalogue (:mod:`vaecourse.grading.mistakes`)::
 
     from vaecourse.practice import diagnostic
     diagnostic.show()                             # the questions, with their ids
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from ..grading.choices import parse_letters
 from ..grading.compare import numbers_close
+from ..grading.mistakes import entry
 from ..grading.observe import as_floats, encode
 from .diagnostic_questions import QUESTIONS, REFRESHERS, TOPICS, Question, refresher_reference
 from .skill import PRINT_WIDTH, wrap
@@ -40,7 +42,7 @@ _BY_ID = {q.id: q for q in QUESTIONS}
 
 @dataclass(frozen=True)
 class DiagnosticResult:
-    """The outcome of one question: ``correct``, the named ``mistake`` (if any) and the feedback text."""
+    """The outcome of one question: ``correct``, the named ``mistake`` (a catalogue id, if any) and the feedback text."""
 
     question_id: str
     correct: bool
@@ -98,9 +100,10 @@ def check(question_id: str, answer, *, quiet: bool = False) -> DiagnosticResult:
             result = DiagnosticResult(question_id, True, True, f"[pass] {question_id}: correct.", question.refresher)
         else:
             text, name = "Not correct yet; the section below covers it.", None
-            for index, (wrong, reason) in enumerate(question.mistakes):
+            for wrong, mistake_id in question.mistakes:
                 if _matches(question, encoded, frozenset(wrong) if question.options else wrong):
-                    text, name = f"Mistake found: {reason}", f"{question_id}:{index}"
+                    mistake = entry(mistake_id)
+                    text, name = f"Mistake found: {mistake.title} ({mistake.name}). {mistake.explanation}", mistake.name
                     break
             result = DiagnosticResult(
                 question_id, False, True, f"[fail] {question_id}: {text}\n    {pointer}", question.refresher, name

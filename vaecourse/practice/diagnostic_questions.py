@@ -1,11 +1,11 @@
-"""The entry diagnostic's questions: prompts, answers, the classic confusions they catch and the sections that refresh them."""
+"""The entry diagnostic's questions: prompts, answers, the classic confusions they catch (by catalogue id) and the sections that refresh them."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from ..grading.sections import section_url
+from ..grading.sections import PREREQUISITE_SECTIONS, section_url
 
 TOPICS = {
     "bayes": "Bayesian inference",
@@ -19,10 +19,7 @@ REFRESHERS = {  # label -> (title, page in the built book); the s1 labels live o
     "s1-conjugate-example": ("a conjugate example: the exact posterior", None),
     "s1-monte-carlo": ("Monte Carlo estimates and their standard error", None),
     "s1-kl-divergence": ("KL divergence basics", None),
-    "notation": ("notation", "book/notation"),
-    "pytorch-tensors": ("tensors, shapes and reductions", "book/pytorch_refresher"),
-    "pytorch-autograd": ("autograd", "book/pytorch_refresher"),
-    "pytorch-training-loop": ("the training loop", "book/pytorch_refresher"),
+    **PREREQUISITE_SECTIONS,
 }
 
 
@@ -44,7 +41,8 @@ class Question:
     refresher: str
     answer_form: str = "a number"
     options: dict[str, str] = field(default_factory=dict)
-    mistakes: tuple[tuple[tuple[float, ...] | str, str], ...] = field(default=(), repr=False)  # (wrong answer, what it reveals)
+    # (wrong answer, the catalogue id of the mistake it reveals: vaecourse.grading.mistakes)
+    mistakes: tuple[tuple[tuple[float, ...] | str, str], ...] = field(default=(), repr=False)
     rtol: float = 1e-3
 
     def __post_init__(self):
@@ -61,9 +59,9 @@ QUESTIONS = (
         (_BAYES_POST,),
         "s1-latent-variable-models",
         mistakes=(
-            ((0.9,), "P(positive | condition) is not P(condition | positive): Bayes' rule inverts the conditional."),
-            ((0.009,), "0.009 is the joint P(condition, positive); divide by the evidence P(positive) = 0.0585."),
-            ((0.0585,), "0.0585 is the evidence P(positive), the normaliser, not the posterior."),
+            ((0.9,), "bayes_conditional_inverted"),
+            ((0.009,), "bayes_joint_for_posterior"),
+            ((0.0585,), "bayes_evidence_for_posterior"),
         ),
     ),
     Question(
@@ -74,9 +72,9 @@ QUESTIONS = (
         "s1-conjugate-example",
         "a pair (mean, variance)",
         mistakes=(
-            ((2.0, 1.0), "That ignores the prior: the posterior combines prior and likelihood, precisions adding."),
-            ((1.0, 2.0), "2 is the posterior precision (1 + 1); the variance is its reciprocal."),
-            ((1.0, math.sqrt(0.5)), "That is the posterior standard deviation; the variance is 0.5."),
+            ((2.0, 1.0), "posterior_ignores_prior"),
+            ((1.0, 2.0), "posterior_returns_precision"),
+            ((1.0, math.sqrt(0.5)), "posterior_returns_std"),
         ),
     ),
     Question(
@@ -86,8 +84,8 @@ QUESTIONS = (
         (0.41,),
         "s1-latent-variable-models",
         mistakes=(
-            ((0.55,), "The evidence weights each p(x | z) by its prior p(z): sum_z p(z) p(x | z)."),
-            ((0.27,), "0.27 = p(z = 1) p(x | z = 1) is one term; add the term of z = 0."),
+            ((0.55,), "evidence_unweighted_sum"),
+            ((0.27,), "evidence_one_term"),
         ),
     ),
     Question(
@@ -97,7 +95,7 @@ QUESTIONS = (
         (1600.0,),
         "s1-monte-carlo",
         mistakes=(
-            ((400.0,), "The standard error falls like 1/sqrt(n), not 1/n: 4 times smaller needs 16 times the draws."),
+            ((400.0,), "mc_error_linear_in_n"),
         ),
     ),
     Question(
@@ -108,11 +106,8 @@ QUESTIONS = (
         "pytorch-tensors",
         "a shape such as (2, 3)",
         mistakes=(
-            ((20.0, 32.0), "PyTorch puts the batch first: (batch, features) in, (batch, out_features) out."),
-            (
-                (784.0, 20.0),
-                "(784, 20) is (in, out) of the layer; its weight is stored as (20, 784). The output keeps the batch of 32.",
-            ),
+            ((20.0, 32.0), "shape_batch_last"),
+            ((784.0, 20.0), "shape_layer_for_output"),
         ),
     ),
     Question(
@@ -123,8 +118,8 @@ QUESTIONS = (
         "pytorch-tensors",
         "a shape such as (2, 3)",
         mistakes=(
-            ((3.0, 5.0), "dim=-1 is the last dimension: it disappears, the leading (8, 3) stay."),
-            ((8.0, 3.0, 1.0), "Only keepdim=True keeps a dimension of size 1."),
+            ((3.0, 5.0), "shape_wrong_dim_reduced"),
+            ((8.0, 3.0, 1.0), "shape_keepdim_assumed"),
         ),
     ),
     Question(
@@ -134,9 +129,9 @@ QUESTIONS = (
         (24.0,),
         "pytorch-autograd",
         mistakes=(
-            ((36.0,), "36 is y itself; w.grad holds the derivative dy/dw."),
-            ((12.0,), "The chain rule multiplies by the inner derivative d(2w)/dw = 2 as well."),
-            ((6.0,), "(2w)^2 = 4 w^2: the factor 4 stays in the derivative."),
+            ((36.0,), "autograd_value_for_gradient"),
+            ((12.0,), "autograd_chain_rule_missing"),
+            ((6.0,), "autograd_constant_dropped"),
         ),
     ),
     Question(
@@ -153,12 +148,9 @@ QUESTIONS = (
             "d": "optimizer.zero_grad(); loss = loss_fn(model(x), y); optimizer.step()",
         },
         mistakes=(
-            ("b", "step() uses the gradients backward() computes: backward first, then step."),
-            (
-                "c",
-                "Gradients accumulate in .grad across steps unless they are zeroed: each step would add the old ones.",
-            ),
-            ("d", "Without loss.backward() there are no gradients: step() changes nothing."),
+            ("b", "training_step_before_backward"),
+            ("c", "training_gradients_not_zeroed"),
+            ("d", "training_no_backward"),
         ),
     ),
     Question(
@@ -170,11 +162,11 @@ QUESTIONS = (
         mistakes=(
             (
                 (0.25 * math.log(0.5) + 0.75 * math.log(1.5),),
-                "That is KL(p || q): the KL is not symmetric, and KL(q || p) averages under q.",
+                "kl_direction_reversed",
             ),
             (
                 ((0.5 * math.log(2) + 0.5 * math.log(2 / 3)) / math.log(2),),
-                "That is in bits (log base 2); nats use the natural log.",
+                "kl_in_bits",
             ),
         ),
     ),
@@ -192,9 +184,9 @@ QUESTIONS = (
             "d": "It is a distance: it satisfies the triangle inequality.",
         },
         mistakes=(
-            ("b", "KL(q || p) and KL(p || q) differ in general: one averages under q, the other under p."),
-            ("c", "Gibbs' inequality: the KL is never negative, however narrow q is."),
-            ("d", "The KL is not a metric: it is not symmetric and has no triangle inequality."),
+            ("b", "kl_is_symmetric"),
+            ("c", "kl_can_be_negative"),
+            ("d", "kl_taken_as_metric"),
         ),
     ),
     Question(
@@ -206,12 +198,9 @@ QUESTIONS = (
         "one letter",
         options={"a": "q_phi(z | x)", "b": "p_theta(x | z)", "c": "p(z)", "d": "p_theta(z | x)"},
         mistakes=(
-            ("b", "p_theta(x | z) is the decoder (the likelihood)."),
-            ("c", "p(z) is the prior over the latents."),
-            (
-                "d",
-                "p_theta(z | x) is the true posterior, usually intractable: the encoder q_phi(z | x) approximates it.",
-            ),
+            ("b", "notation_decoder_for_encoder"),
+            ("c", "notation_prior_for_encoder"),
+            ("d", "notation_posterior_for_encoder"),
         ),
     ),
 )

@@ -33,7 +33,8 @@ from typing import Any
 
 from ..grading.checker import grade
 from ..grading.display import show_feedback
-from ..grading.exercise import Mistake, ValueExercise
+from ..grading.mistakes import entry
+from ..grading.exercise import ValueExercise
 from ..grading.practice_log import COUNTING_LEVELS, PRACTICE_FLOOR, PRACTICE_STREAK, record_practice
 from ..grading.progress import record_practice as save_practice
 from ..grading.result import NOT_ATTEMPTED, CheckResult
@@ -87,14 +88,9 @@ class Variant:
         problem = self._solved()
         answer = problem.answer[0] if len(problem.answer) == 1 else tuple(problem.answer)
         values: dict[str, list] = {}  # one catalogue entry may give several wrong values (sigma for sigma^2 and back)
-        entries = {}
-        for name, title, explanation, section, value in problem.mistakes:
-            entries.setdefault(name, (title, explanation, section))
+        for name, _title, _explanation, _section, value in problem.mistakes:
             values.setdefault(name, []).append(value)
-        mistakes = tuple(
-            Mistake(name, *entries[name], variants=tuple((lambda v=value: v) for value in values[name]))
-            for name in entries
-        )
+        mistakes = tuple(entry(name).made_by(*((lambda v=value: v) for value in made)) for name, made in values.items())
         return ValueExercise(
             id=f"practice/{self.key}",
             session=self.session,

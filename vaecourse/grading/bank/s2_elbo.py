@@ -11,6 +11,34 @@ from ..observe import Case
 from ..terms import Reading, TermLibrary, Whole
 from . import _draw
 
+# Entries met in more than one exercise (defined once here; "score_sum_not_mean" and
+# "reported_reconstruction_only" are their aliases).
+SUM_OVER_SAMPLES = Mistake(
+    "elbo_sum_over_samples",
+    "a sum over the L samples instead of a mean",
+    "A Monte Carlo estimate averages its L samples: the expectation under q is their mean, and a sum grows with L.",
+    "s1-monte-carlo",
+    behaviour="the Monte Carlo sum over the L samples where their mean is asked for",
+)
+# The KL's direction: graded by the gap below, and met by the s1 KL practice skill ("gap_reverse_kl" is its alias).
+KL_DIRECTION_REVERSED = Mistake(
+    "kl_direction_reversed",
+    "KL(p || q) instead of KL(q || p)",
+    "KL(q || p) = sum_k q_k log(q_k / p_k) weights by q and divides by p; your value is the other direction, "
+    "KL(p || q). The KL is not symmetric: the two directions differ in general (the ELBO's gap is "
+    "KL(q(z|x) || p(z|x)), averaged under q).",
+    "s1-kl-divergence",
+    behaviour="the KL with its two distributions swapped",
+)
+RECONSTRUCTION_ONLY = Mistake(
+    "elbo_expected_loglik_only",
+    "the reconstruction term only",
+    "E_q[log p(x|z)] is the first term of the ELBO and alone bounds nothing: the ELBO also subtracts KL(q || p(z)), "
+    "with weight 1.",
+    "s2-elbo-decomposition",
+    behaviour="the reconstruction term E_q[log p(x|z)] where the ELBO is asked for",
+)
+
 # --- the ELBO from log-densities ----------------------------------------------------------------
 
 
@@ -110,13 +138,7 @@ ELBO_MISTAKES = (
         _DER,
         variants=(lambda a, b, c: -(a + b - c).mean(0),),
     ),
-    Mistake(
-        "elbo_sum_over_samples",
-        "a sum over the L samples instead of a mean",
-        "The expectation under q is estimated by the average of the L samples; a sum grows with L.",
-        "s1-monte-carlo",
-        variants=(lambda a, b, c: (a + b - c).sum(0),),
-    ),
+    SUM_OVER_SAMPLES.made_by(lambda a, b, c: (a + b - c).sum(0)),
     Mistake(
         "elbo_averaged_over_batch",
         "averaged over the examples instead of the samples",
@@ -269,13 +291,7 @@ EXERCISES = (
         expected=_discrete_elbo,
         mistakes=(
             replace(FORGOT_ENTROPY, variants=(lambda: _discrete_elbo(entropy=False),)),
-            Mistake(
-                "elbo_expected_loglik_only",
-                "the reconstruction term only",
-                "E_q[log p(x|z)] is the first term; the ELBO also subtracts KL(q || p(z)).",
-                "s2-elbo-decomposition",
-                variants=(lambda: _discrete_elbo(entropy=False, prior=False),),
-            ),
+            RECONSTRUCTION_ONLY.made_by(lambda: _discrete_elbo(entropy=False, prior=False)),
             Mistake(
                 "elbo_is_log_evidence",
                 "log p(x) instead of the ELBO",
@@ -293,13 +309,7 @@ EXERCISES = (
         section="s2-tightness",
         expected=lambda: _log_evidence() - _discrete_elbo(),
         mistakes=(
-            Mistake(
-                "gap_reverse_kl",
-                "KL(p(z|x) || q) instead of KL(q || p(z|x))",
-                "The gap is KL(q(z|x) || p(z|x)), averaged under q; the KL is not symmetric.",
-                "s2-tightness",
-                variants=(lambda: _kl(_posterior(), _t(Q)),),
-            ),
+            KL_DIRECTION_REVERSED.made_by(lambda: _kl(_posterior(), _t(Q))),
             Mistake(
                 "gap_kl_to_prior",
                 "the KL to the prior instead of to the posterior",

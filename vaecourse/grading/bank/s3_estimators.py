@@ -8,6 +8,7 @@ from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from ..terms import Reading, TermLibrary, Whole
 from . import _draw
+from .s2_elbo import SUM_OVER_SAMPLES
 
 _REP = "s3-reparameterization"
 
@@ -60,13 +61,7 @@ SCORE_MISTAKES = (
         _SCORE,
         variants=(lambda f, z, mu, s: (f * (mu - z) / s.pow(2)).mean(),),
     ),
-    Mistake(
-        "score_sum_not_mean",
-        "a sum over samples instead of a mean",
-        "A Monte Carlo estimate averages over its L samples; a sum grows with L.",
-        "s1-monte-carlo",
-        variants=(lambda f, z, mu, s: (f * (z - mu) / s.pow(2)).sum(),),
-    ),
+    SUM_OVER_SAMPLES.made_by(lambda f, z, mu, s: (f * (z - mu) / s.pow(2)).sum()),
     Mistake(
         "score_averaged_apart_from_f",
         "the score averaged apart from f(z): a product of averages",

@@ -8,6 +8,7 @@ import torch
 
 from ...core.reparam import reparameterize as _reparameterize
 from ..exercise import FunctionExercise, Mistake, gradient_cut, noise_ignored, noise_misscaled, noise_uniform
+from ..mistakes import GRADIENT_CUT
 from ..observe import Case
 from . import _draw
 
@@ -180,17 +181,9 @@ REPARAM_MISTAKES = (
         _REP,
         variants=(_with_scale(torch.sqrt),),
     ),
-    Mistake(
-        "reparam_gradient_cut",
-        "the gradient path is cut (detach or no_grad)",
-        "No gradient reaches mu or logvar (or one of them) through your samples. The whole point of z = mu + sigma * eps "
-        "is that z is a differentiable function of mu and logvar: do not detach, do not wrap it in torch.no_grad(), do "
-        "not use .data, do not draw z with torch.normal(mu, std) or distribution.sample() (no gradient flows through "
-        "them), and do not rebuild z from .item() or NumPy values. A training loop on such samples runs without an "
-        "error and its parameters never move: check that a parameter's .grad is non-zero after the first step.",
-        "s3-why-sampling-blocks-gradients",
-        variants=(_no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps)),
-        predicate=gradient_cut,
+    # the generic entry (one mistake, one entry; "reparam_gradient_cut" is its alias), made here by two variants
+    GRADIENT_CUT.made_by(
+        _no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps), predicate=gradient_cut
     ),
     # torch.rand (uniform) for torch.randn (normal), one letter apart: graviraja/pytorch-sample-codes#3,
     # acids-ircam/diffusion_models#8, dferendo/RecommendationSystem#3.

@@ -6,6 +6,7 @@ import torch
 
 from ...core.kl import gaussian_kl as _gaussian_kl
 from ..exercise import FunctionExercise, Mistake, ValueExercise
+from ..mistakes import GENERIC_BY_NAME
 from ..observe import Case
 from . import _draw
 
@@ -209,14 +210,7 @@ KL_MISTAKES = (
         variants=(lambda mu, s: 0.5 * _per_dim(mu, s).mean(),),
     ),
     # Dividing by a constant that is not the latent size: pytorch/examples#290 (KLD /= batch_size * 784).
-    Mistake(
-        "kl_divided_by_batch_size",
-        "each example's KL divided by the batch size",
-        "One example's KL does not depend on how many examples share its batch: dividing it by B makes the same "
-        "image's KL change with the batch size. The 1/B belongs to the batch mean, taken once in the loss.",
-        "s4-reductions",
-        variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(-1) / mu.shape[0],),
-    ),
+    GENERIC_BY_NAME["divided_by_batch_size"].made_by(lambda mu, s: 0.5 * _per_dim(mu, s).sum(-1) / mu.shape[0]),
     Mistake(
         "kl_no_reduction",
         "no sum over the latent dimensions",

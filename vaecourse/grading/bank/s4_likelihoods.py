@@ -18,6 +18,7 @@ from ..exercise import (
     refused_with_other_error,
     unstable_only,
 )
+from ..mistakes import GENERIC_BY_NAME
 from ..observe import Case
 from . import _draw
 
@@ -224,14 +225,7 @@ BERNOULLI_MISTAKES = (
         "s4-reductions",
         variants=(lambda l, x: (x * l - F.softplus(l)).mean(-1),),
     ),
-    Mistake(
-        "bernoulli_divided_by_batch_size",
-        "each example's log-likelihood divided by the batch size",
-        "One image's log-likelihood does not depend on its batch: dividing by B (a normalisation that belongs to "
-        "the batch mean in the loss) changes it with the batch size. Sum over the pixels and stop there.",
-        "s4-reductions",
-        variants=(lambda l, x: (x * l - F.softplus(l)).sum(-1) / l.shape[0],),
-    ),
+    GENERIC_BY_NAME["divided_by_batch_size"].made_by(lambda l, x: (x * l - F.softplus(l)).sum(-1) / l.shape[0]),
     Mistake(
         "bernoulli_no_sum",
         "no sum over pixels",

@@ -6,6 +6,7 @@ import torch
 
 from ...core.bounds import ElboTerms
 from ..exercise import FunctionExercise, Mistake
+from ..mistakes import GENERIC_BY_NAME
 from ..observe import Case
 from ..terms import Reading, TermLibrary, Whole
 from . import _draw
@@ -109,13 +110,7 @@ EVALUATION_MISTAKES = (
         "s4-reductions",
         variants=(lambda r, k, beta: (r - k).mean(), lambda r, k, beta: (r - k).sum()),
     ),
-    Mistake(
-        "eval_divided_by_batch_size",
-        "each example's bound divided by the batch size",
-        "An example's ELBO does not depend on the batch it is evaluated in; dividing by B makes it change with the batch size.",
-        "s4-reductions",
-        variants=(lambda r, k, beta: (r - k) / r.shape[0],),
-    ),
+    GENERIC_BY_NAME["divided_by_batch_size"].made_by(lambda r, k, beta: (r - k) / r.shape[0]),
 )
 
 # the terms an evaluation answer is read in (vaecourse.grading.diagnose_terms)

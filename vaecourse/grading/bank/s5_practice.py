@@ -10,6 +10,7 @@ from ...core.bounds import iwae_bound as _iwae_bound
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, unstable_only
 from ..observe import Case
 from . import _draw
+from .s2_elbo import RECONSTRUCTION_ONLY
 from .s5_evaluation import EVALUATION_MISTAKES
 
 
@@ -348,13 +349,7 @@ EXERCISES = (
         mistakes=(
             # the same mistakes as the bound exercise's, on this exercise's numbers (recon -85, KL 12.5, beta 4)
             _evaluation_mistake("eval_bound_includes_beta").on(-85.0, 12.5, 4.0),
-            Mistake(
-                "reported_reconstruction_only",
-                "the reconstruction term alone",
-                "The reconstruction term is not a bound on log p(x); subtract the KL (with weight 1).",
-                "s5-evaluation",
-                variants=(lambda: -85.0,),
-            ),
+            RECONSTRUCTION_ONLY.made_by(lambda: -85.0),
             _evaluation_mistake("kl_added").on(-85.0, 12.5, 4.0),
         ),
         hints=("The ELBO is a property of the model and q, not of how it was trained: which beta does it have?",),

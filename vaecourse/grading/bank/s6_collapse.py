@@ -7,6 +7,7 @@ import math
 import torch
 
 from ...core.kl import free_bits_kl as _free_bits_kl
+from ..mistakes import GENERIC_BY_NAME
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake
 from ..compare import records_agree
 from ..observe import Case, as_floats
@@ -359,13 +360,7 @@ FREE_BITS_MISTAKES = (
         _FREE,
         variants=(lambda kl, lam: kl.mean(0).clamp(min=lam),),
     ),
-    Mistake(
-        "free_bits_mean_over_dims",
-        "a mean over latent dimensions instead of a sum",
-        "The KL of a diagonal Gaussian is the sum of the dimensions' KLs, floored or not; a mean divides it by D.",
-        "s4-reductions",
-        variants=(lambda kl, lam: kl.mean(0).clamp(min=lam).mean(),),
-    ),
+    GENERIC_BY_NAME["mean_over_last_axis"].made_by(lambda kl, lam: kl.mean(0).clamp(min=lam).mean()),
     Mistake(
         "free_bits_not_applied",
         "no floor at all",
