@@ -23,7 +23,11 @@ from vaecourse.grading.mistakes import ALIASES, catalogue, entry
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vaecourse"
 # The modules that define entries (mistakes.py's docstring says which kind goes where).
-CATALOGUE = {"grading/mistakes.py", "grading/mistakes_of_method.py", "grading/mistakes_of_prerequisites.py"}
+CATALOGUE = {
+    "grading/mistakes_generic.py",
+    "grading/mistakes_of_method.py",
+    "grading/mistakes_of_prerequisites.py",
+}
 CATALOGUE_DIRS = ("grading/bank/",)
 PRACTICE = ("practice/",)  # the practice package (skills and the entry diagnostic): mistakes by id only
 RATIO = 0.85

@@ -1,4 +1,7 @@
-"""Generic mistakes made by reading a scale argument (a variance, a standard deviation or their logs) as another of them.
+"""The variants of the generic entry ``scale_parameter_misread``: a scale argument (a variance, a standard deviation or their logs) read as another.
+
+This module defines no catalogue entry (the one entry is ``scale_parameter_misread`` in
+:mod:`.mistakes`); it makes the wrong answers that entry names, for each exercise with ``scale_args``.
 
 An answer that takes, say, ``logvar`` (log sigma^2) may first turn it into something (sigma, sigma^2,
 log sigma, or nothing) and then use a formula written for some parameter (sigma, sigma^2, log sigma or

@@ -8,7 +8,7 @@ import torch
 
 from ...core.reparam import reparameterize as _reparameterize
 from ..exercise import FunctionExercise, Mistake, gradient_cut, noise_ignored, noise_misscaled, noise_uniform
-from ..mistakes import GRADIENT_CUT
+from ..mistakes_generic import GRADIENT_CUT
 from ..observe import Case
 from . import _draw
 

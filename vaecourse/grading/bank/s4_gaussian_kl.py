@@ -6,7 +6,7 @@ import torch
 
 from ...core.kl import gaussian_kl as _gaussian_kl
 from ..exercise import FunctionExercise, Mistake, ValueExercise
-from ..mistakes import GENERIC_BY_NAME
+from ..mistakes_generic import GENERIC_BY_NAME
 from ..observe import Case
 from . import _draw
 

@@ -18,7 +18,7 @@ from ..exercise import (
     refused_with_other_error,
     unstable_only,
 )
-from ..mistakes import GENERIC_BY_NAME
+from ..mistakes_generic import GENERIC_BY_NAME
 from ..observe import Case
 from . import _draw
 

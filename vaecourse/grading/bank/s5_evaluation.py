@@ -6,7 +6,7 @@ import torch
 
 from ...core.bounds import ElboTerms
 from ..exercise import FunctionExercise, Mistake
-from ..mistakes import GENERIC_BY_NAME
+from ..mistakes_generic import GENERIC_BY_NAME
 from ..observe import Case
 from ..terms import Reading, TermLibrary, Whole
 from . import _draw

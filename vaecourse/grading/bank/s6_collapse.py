@@ -7,7 +7,7 @@ import math
 import torch
 
 from ...core.kl import free_bits_kl as _free_bits_kl
-from ..mistakes import GENERIC_BY_NAME
+from ..mistakes_generic import GENERIC_BY_NAME
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake
 from ..compare import records_agree
 from ..observe import Case, as_floats

@@ -1,0 +1,183 @@
+"""The catalogue's generic entries: what the checker recognises by behaviour in any exercise (a sign, a factor, a shape, a cut gradient).
+
+Each is a :class:`~vaecourse.grading.exercise.Mistake` with a ``behaviour`` (how the checker recognises
+it) and no variants; an exercise whose own variants make one reuses it (:meth:`Mistake.made_by`).
+They live apart from :mod:`.mistakes`, the catalogue's lookup, because the bank imports them and the
+lookup imports the bank. Add a generic entry here, once.
+"""
+
+from __future__ import annotations
+
+from .exercise import Mistake
+
+_GRAD = "s3-why-sampling-blocks-gradients"
+_RED = "s4-reductions"
+
+GRADIENT_CUT = Mistake(
+    "gradient_cut",
+    "the gradient path is cut",
+    "Your values may be right, but the gradient does not reach every input it should: something detaches the "
+    "result from its inputs (.detach(), torch.no_grad(), .data, .item(), torch.normal(mu, std) or "
+    "distribution.sample() as a sample, a NumPy round-trip, or a new tensor built with torch.tensor(...)). Training "
+    "backpropagates through this function: a loop on such a result runs without an error and its parameters never "
+    "move (check that a parameter's .grad is non-zero after the first step). Use differentiable torch operations on "
+    "the inputs; a sample is z = mu + sigma * eps, a differentiable function of mu and logvar.",
+    _GRAD,
+    behaviour="a required input receives no gradient (None or all zeros where the reference's is not)",
+)
+
+GENERIC = (
+    GRADIENT_CUT,
+    Mistake(
+        "sign_flipped",
+        "minus the expected values",
+        "Your values are minus the expected ones: a minus sign is dropped or doubled (a loss where the quantity "
+        "itself is asked for, or the reverse).",
+        "",
+        behaviour="values times -1 on every case",
+    ),
+    Mistake(
+        "factor_two",
+        "twice the expected value",
+        "Your values are exactly twice the expected ones: a factor 1/2 is missing (or counted twice over).",
+        "",
+        behaviour="values times 2 on every case",
+    ),
+    Mistake(
+        "factor_half",
+        "half the expected value",
+        "Your values are exactly half the expected ones: an extra factor 1/2 (or a mean of two where a sum belongs).",
+        "",
+        behaviour="values times 1/2 on every case",
+    ),
+    Mistake(
+        "mean_over_last_axis",
+        "a mean over the last dimension where a sum belongs",
+        "Your values are the right ones divided by the size of the last dimension (latent dimensions, pixels or "
+        "samples), on cases of different sizes: a mean where a sum belongs. Independent dimensions add up; "
+        "averaging makes the value (and its weight in the loss) change with that size.",
+        _RED,
+        behaviour="values times 1/D, D the size of the first argument's last axis, on every case",
+    ),
+    Mistake(
+        "divided_by_batch_size",
+        "each example's value divided by the batch size",
+        "Your values are the right ones divided by the batch size B, on cases with different B: an example's value "
+        "does not depend on how many examples share its batch. The 1/B belongs to the batch mean, taken once in the loss.",
+        _RED,
+        behaviour="values times 1/B, B the size of the first argument's batch axis, on every case",
+    ),
+    Mistake(
+        "mean_over_everything",
+        "divided by the batch size times the last dimension's size",
+        "Your values are the right ones divided by B * D (a mean over the whole array, or sum / (batch * pixels)). "
+        "Sum over the event dimension only; the batch mean happens once, in the loss.",
+        _RED,
+        behaviour="values times 1/(B*D) on every case",
+    ),
+    Mistake(
+        "reduced_over_batch",
+        "one number for the whole batch",
+        "Your function returns a single number where one value per example, shape (B,), is due: it reduces over the "
+        "batch. Per-example values serve diagnostics and the ELBO of one image; the batch mean belongs in the loss.",
+        _RED,
+        behaviour="output shape () where (B,) is expected",
+    ),
+    Mistake(
+        "reduced_over_wrong_axis",
+        "reduced over the wrong axis",
+        "Your output has the shape of another axis than the expected one: the reduction runs over the batch (dim=0) "
+        "where it belongs over the last dimension (dim=-1), or the reverse.",
+        _RED,
+        behaviour="output shape (D,) where (B,) is expected, or the reverse",
+    ),
+    Mistake(
+        "no_reduction",
+        "no reduction at all",
+        "Your function returns one value per entry, the shape of its input: the sum over the last dimension is missing.",
+        _RED,
+        behaviour="output shape equal to the first argument's where a reduction is expected",
+    ),
+    Mistake(
+        "unstable_at_extremes",
+        "NaN or infinity at extreme (but valid) inputs",
+        "Your function is finite on ordinary inputs and returns NaN or infinity on extreme ones where the true value "
+        "is finite: an overflow or underflow (the log of a sigmoid that underflows to 0, exp of a large number). "
+        "Rewrite the computation in log space (softplus, logsumexp) so that no intermediate leaves the float range.",
+        "",
+        behaviour="finite on ordinary cases, NaN/inf on the stability cases",
+    ),
+    Mistake(
+        "scale_parameter_misread",
+        "a variance, standard deviation or log of one read as another",
+        "sigma, sigma^2, log sigma and log sigma^2 = logvar are four different numbers: sigma = exp(logvar / 2), "
+        "sigma^2 = exp(logvar), log sigma = logvar / 2. Your values are the right formula applied to the wrong one of "
+        "these (said above). Write each quantity from the argument explicitly and check which one every term of your "
+        "formula expects.",
+        "",
+        behaviour="values equal the reference with a scale argument converted and read as another parametrisation",
+    ),
+    Mistake(
+        "output_transformed",
+        "the expected values passed through a square root, square, log or exp",
+        "Your values are a function of the right ones: their square root or square (a standard deviation where a "
+        "variance is due, sqrt(alpha_bar) where alpha_bar is), or their log or exp (a log-space result not "
+        "exponentiated back, or an exp too many). Check which quantity the exercise asks you to return.",
+        "",
+        behaviour="values equal sqrt, square, log or exp of the reference's on every case",
+    ),
+    Mistake(
+        "not_a_tensor",
+        "the right values, but not as a torch.Tensor",
+        "Your values are the right ones, returned as a NumPy array, a list or a Python number where a torch.Tensor is "
+        "due. Training backpropagates through this function, and NumPy values, lists and floats carry no gradient: "
+        "keep the computation in torch operations on the inputs and return the tensor itself.",
+        "",
+        behaviour="every value right once converted, but the output is not a tensor",
+    ),
+    Mistake(
+        "values_right_shape_wrong",
+        "the right values in the wrong shape",
+        "Your values are the right ones, but the output's shape is not the one asked for (e.g. (B, 1) or (1, B) where "
+        "(B,) is due: keepdim=True, an unsqueeze, or a reshape too many). Broadcasting a (B, 1) against a (B,) tensor "
+        "later gives a (B, B) matrix silently. Return exactly the shape the exercise states.",
+        "",
+        behaviour="every value right, but the output has another shape than the reference's",
+    ),
+    Mistake(
+        "dtype_changed",
+        "the output's dtype is not the inputs'",
+        "Your output has another dtype than its inputs (float64 from float32 inputs, or an integer tensor). Functions in "
+        "a model keep their inputs' dtype: avoid .double(), torch.tensor(..., dtype=...), NumPy round-trips and integer "
+        "arithmetic (//, .long(), rounding); build constants with the inputs' dtype (torch.full_like, x.new_tensor).",
+        "",
+        behaviour="the output's dtype differs from the reference's (values right, or an integer output)",
+    ),
+    Mistake(
+        "zero_output",
+        "zeros everywhere",
+        "Your function returns zeros on every case, whatever its input: a result that is never computed, overwritten, "
+        "or multiplied by a zero weight. Print an intermediate value to see where the numbers vanish.",
+        "",
+        behaviour="every value of every case is 0",
+    ),
+    Mistake(
+        "constant_output",
+        "the same value for every input",
+        "Your function returns the same number everywhere, whatever its input: the inputs do not reach the result "
+        "(a hard-coded value, or a variable that shadows an argument).",
+        "",
+        behaviour="every value of every case is the same constant",
+    ),
+    Mistake(
+        "formula_term_changed",
+        "a term of the formula missing, doubled, or with its sign flipped",
+        "Your answer is built from the same terms as the formula, but with a term's weight changed: left out, counted "
+        "twice, halved, with its sign flipped, or a term added that does not belong (the note says which, and how your "
+        "result decomposes). Write the formula term by term next to your code and compare each sign and factor.",
+        "",
+        behaviour="the answer is exactly the formula's terms with simple coefficients (0, +-1, +-2, +-1/2) that differ "
+        "from the formula's, in a way no catalogued mistake reads",
+    ),
+)
+GENERIC_BY_NAME = {m.name: m for m in GENERIC}
