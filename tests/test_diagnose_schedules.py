@@ -270,7 +270,7 @@ def f_batch_sum(kl_per_dim, free_bits):
     return kl_per_dim.sum(0).clamp(min=free_bits).sum()
 
 
-@mutant(F, "free_bits_mean_over_dims")
+@mutant(F, "mean_over_last_axis")  # was free_bits_mean_over_dims (an alias of it)
 def f_mean_dims(kl_per_dim, free_bits):
     return kl_per_dim.mean(0).clamp(min=free_bits).mean()
 
