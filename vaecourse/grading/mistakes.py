@@ -38,7 +38,8 @@ ALIASES = {
     "bernoulli_divided_by_batch_size": "divided_by_batch_size",
     "eval_divided_by_batch_size": "divided_by_batch_size",
     "free_bits_mean_over_dims": "mean_over_last_axis",  # the free-bits exercise's copy of the generic entry
-    "score_sum_not_mean": "elbo_sum_over_samples",  # one Monte Carlo mistake, met by two exercises
+    "score_sum_not_mean": "mc_sum_not_mean",  # one Monte Carlo mistake, met by three exercises
+    "elbo_sum_over_samples": "mc_sum_not_mean",
     "reported_reconstruction_only": "elbo_expected_loglik_only",  # one ELBO mistake, met by two exercises
     "gap_reverse_kl": "kl_direction_reversed",  # the KL's direction, met in the gap and in practice
 }

@@ -131,7 +131,7 @@ def _solve_selbo(inputs: dict, level: str) -> Problem:
     mistakes = [
         practice("elbo_plus_log_q", float((a + b + c).mean())),
         practice("elbo_missing_prior", float((a - c).mean())),
-        practice("elbo_sum_over_samples", float(per_sample.sum())),
+        practice("mc_sum_not_mean", float(per_sample.sum())),
         practice("elbo_negated", -elbo),
     ]
     features = {"samples": n, "given": "densities" if "px" in inputs else "log-densities"}

@@ -47,6 +47,16 @@ def _mc_cases(seed: int) -> list[Case]:
 
 
 _MC = "s1-monte-carlo"
+# One Monte Carlo mistake met by three exercises (this one, the ELBO's and the score-function estimator's):
+# "elbo_sum_over_samples" and "score_sum_not_mean" are its aliases.
+SUM_OF_DRAWS = Mistake(
+    "mc_sum_not_mean",
+    "the sum of the draws instead of their mean",
+    "A Monte Carlo estimate of an expectation is the average of its draws (for the ELBO, of the L samples z ~ q): "
+    "their sum grows with the number of draws.",
+    _MC,
+    behaviour="the sum of the Monte Carlo draws where their mean is asked for",
+)
 MC_MISTAKES = (
     Mistake(
         "mc_mean_divided_twice",
@@ -57,13 +67,7 @@ MC_MISTAKES = (
         _MC,
         variants=(lambda v: (v.mean() / v.numel(), v.std() / math.sqrt(v.numel())),),
     ),
-    Mistake(
-        "mc_sum_not_mean",
-        "the sum of the draws instead of their mean",
-        "The Monte Carlo estimate of an expectation is the average of the draws; their sum grows with n.",
-        _MC,
-        variants=(lambda v: (v.sum(), v.std() / math.sqrt(v.numel())),),
-    ),
+    SUM_OF_DRAWS.made_by(lambda v: (v.sum(), v.std() / math.sqrt(v.numel()))),
     Mistake(
         "mc_mean_n_minus_1",
         "the mean divided by n - 1 instead of n",

@@ -10,16 +10,9 @@ from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from ..terms import Reading, TermLibrary, Whole
 from . import _draw
+from .s1_bayes import SUM_OF_DRAWS
 
-# Entries met in more than one exercise (defined once here; "score_sum_not_mean" and
-# "reported_reconstruction_only" are their aliases).
-SUM_OVER_SAMPLES = Mistake(
-    "elbo_sum_over_samples",
-    "a sum over the L samples instead of a mean",
-    "A Monte Carlo estimate averages its L samples: the expectation under q is their mean, and a sum grows with L.",
-    "s1-monte-carlo",
-    behaviour="the Monte Carlo sum over the L samples where their mean is asked for",
-)
+# Entries met in more than one exercise, defined once here ("reported_reconstruction_only" is an alias).
 # The KL's direction: graded by the gap below, and met by the s1 KL practice skill ("gap_reverse_kl" is its alias).
 KL_DIRECTION_REVERSED = Mistake(
     "kl_direction_reversed",
@@ -138,7 +131,7 @@ ELBO_MISTAKES = (
         _DER,
         variants=(lambda a, b, c: -(a + b - c).mean(0),),
     ),
-    SUM_OVER_SAMPLES.made_by(lambda a, b, c: (a + b - c).sum(0)),
+    SUM_OF_DRAWS.made_by(lambda a, b, c: (a + b - c).sum(0)),
     Mistake(
         "elbo_averaged_over_batch",
         "averaged over the examples instead of the samples",
@@ -180,7 +173,7 @@ TERM_LIBRARIES = {
         ),
         wholes=(
             Whole(lambda a, b, c: -1.0, "elbo_negated", "-1 *"),
-            Whole(lambda a, b, c: a.shape[0], "elbo_sum_over_samples", "L *"),
+            Whole(lambda a, b, c: a.shape[0], "mc_sum_not_mean", "L *"),
         ),
     ),
 }

@@ -8,7 +8,7 @@ from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case
 from ..terms import Reading, TermLibrary, Whole
 from . import _draw
-from .s2_elbo import SUM_OVER_SAMPLES
+from .s1_bayes import SUM_OF_DRAWS
 
 _REP = "s3-reparameterization"
 
@@ -61,7 +61,7 @@ SCORE_MISTAKES = (
         _SCORE,
         variants=(lambda f, z, mu, s: (f * (mu - z) / s.pow(2)).mean(),),
     ),
-    SUM_OVER_SAMPLES.made_by(lambda f, z, mu, s: (f * (z - mu) / s.pow(2)).sum()),
+    SUM_OF_DRAWS.made_by(lambda f, z, mu, s: (f * (z - mu) / s.pow(2)).sum()),
     Mistake(
         "score_averaged_apart_from_f",
         "the score averaged apart from f(z): a product of averages",
@@ -128,7 +128,7 @@ TERM_LIBRARIES = {
         ),
         wholes=(
             Whole(lambda f, z, mu, s: -1.0, "score_wrong_sign", "-1 *"),
-            Whole(lambda f, z, mu, s: z.numel(), "score_sum_not_mean", "L *"),
+            Whole(lambda f, z, mu, s: z.numel(), "mc_sum_not_mean", "L *"),
         ),
     ),
 }
