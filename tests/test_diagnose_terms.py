@@ -60,7 +60,7 @@ EVAL = {
     "negated": (lambda r, k, beta: k - r, "eval_elbo_negated"),
     "kl_added": (lambda r, k, beta: r + k, "kl_added"),
     "batch_mean": (lambda r, k, beta: (r - k).mean(), "eval_batch_mean"),
-    "divided_by_batch": (lambda r, k, beta: (r - k) / r.shape[0], "eval_divided_by_batch_size"),
+    "divided_by_batch": (lambda r, k, beta: (r - k) / r.shape[0], "divided_by_batch_size"),
     "kl_missing": (lambda r, k, beta: r.clone(), "eval_missing_kl"),
     "kl_over_beta": (lambda r, k, beta: r - k / beta, None),
     "kl_twice": (lambda r, k, beta: r - 2 * k, "formula_term_changed"),
@@ -69,7 +69,7 @@ EVAL = {
     "beta_whole_bound": (lambda r, k, beta: beta * (r - k), None),
     "beta_kept_numpy": (lambda r, k, beta: torch.tensor(r.numpy() - beta * k.numpy()), "eval_bound_includes_beta"),
     "beta_added": (lambda r, k, beta: r + beta * k, "kl_added"),
-    "negated_divided": (lambda r, k, beta: (k - r) / r.shape[0], ("eval_divided_by_batch_size", "eval_elbo_negated")),
+    "negated_divided": (lambda r, k, beta: (k - r) / r.shape[0], ("divided_by_batch_size", "eval_elbo_negated")),
     "loss_with_beta_summed": (lambda r, k, beta: (beta * k - r).sum(), ("eval_batch_mean", "eval_reports_training_loss")),
 }
 EVAL_OK = {
