@@ -721,7 +721,7 @@ def fresh_d2(x0, alpha_bar, eps):
     return x0 + torch.sqrt(1 - alpha_bar.reshape(-1, 1)) * eps
 
 
-@mutant(D, "sign_flipped")
+@mutant(D, "diffusion_noise_subtracted")
 def fresh_d3(x0, alpha_bar, eps):
     a = alpha_bar[:, None]
     return a.sqrt() * x0 - (1 - a).sqrt() * eps
@@ -1000,3 +1000,15 @@ def test_sweep(exercise, fn, names):
     else:
         assert not result.passed, result.feedback
         assert result.mistake in names, (result.mistake, result.feedback)
+
+
+def noise_subtracted_in_float64(x0, alpha_bar, eps):  # the noise subtracted, and computed in float64 (not cast back)
+    a = alpha_bar.double()[:, None]
+    return a.sqrt() * x0.double() - (1 - a).sqrt() * eps.double()
+
+
+def test_noise_sign_is_named_as_the_exercise_says_it():
+    """With eps = 0 and eps = 1 the noise's coefficient is read apart from the signal: its sign is named with a second deviation on top, and the feedback never claims the whole value is negated."""
+    result = check(D, noise_subtracted_in_float64, seed=SEED, quiet=True)
+    assert not result.passed and result.mistake == "diffusion_noise_subtracted", result.feedback
+    assert "minus the expected ones" not in result.feedback and "mu + sigma" not in result.feedback, result.feedback

@@ -429,8 +429,7 @@ def _noise_parts(student, reference, cases, variant_records) -> Diagnosis | None
     loc_ok, scale_ok = _close(sp[0], rp[0], case), _close(sp[1], rp[1], case)
     if loc_ok and scale_ok:
         return None
-    if not scale_ok and loc_ok and _close(sp[1], -rp[1], case):
-        return Diagnosis(GENERIC_BY_NAME["sign_flipped"], names, note="The noise enters with a minus sign: with eps given, z must be mu + sigma * eps exactly.")
+    flipped = not scale_ok and loc_ok and _close(sp[1], -rp[1], case)
     for mistake, records in variant_records:
         vp = parts(records)
         if vp is None or vp[0].shape != sp[0].shape:
@@ -440,6 +439,8 @@ def _noise_parts(student, reference, cases, variant_records) -> Diagnosis | None
             return Diagnosis(mistake, names, note=note)
         if scale_ok and not loc_ok and _close(sp[0], vp[0], case, loose=10.0) and not _close(vp[0], rp[0], case):
             return Diagnosis(mistake, names)
+    if flipped:  # no entry of the exercise's own has this noise term: the generic sign
+        return Diagnosis(GENERIC_BY_NAME["sign_flipped"], names, note="The noise enters with a minus sign: with eps given, z must be mu + sigma * eps exactly.")
     return None
 
 

@@ -67,6 +67,15 @@ FORWARD_MISTAKES = (
         ),
     ),
     Mistake(
+        "diffusion_noise_subtracted",
+        "the noise subtracted instead of added",
+        "With eps given, x_t = sqrt(alpha_bar) x_0 + sqrt(1 - alpha_bar) eps exactly: the noise is added. Subtracting it "
+        "draws from the same distribution, but the network is trained to predict the eps that was added, so its target "
+        "has the wrong sign.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None].sqrt() * x0 - (1 - a[:, None]).sqrt() * e,),
+    ),
+    Mistake(
         "diffusion_noise_dropped",
         "the noise term left out",
         "x_t = sqrt(alpha_bar) x_0 + sqrt(1 - alpha_bar) eps: without the second term x_t is the shrunk data alone, "
