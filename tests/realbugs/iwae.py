@@ -140,3 +140,37 @@ def iwae_ok_float64(log_weights):
 def iwae_tfp_axis0(log_weights):
     n_samples = log_weights.shape[0]
     return torch.logsumexp(log_weights, dim=0) - math.log(n_samples)
+
+
+# --- set 3 of the held-out real bugs (issue 21) -------------------------------------------------
+
+
+@bug(
+    "iwae_bound",
+    "faresbs/Representation-Learning assignment3/Report/lossIS.py (np.log((1/K) * np.sum(w)))",
+    "log of the mean of exp(log w) without the max shift: overflows or underflows for |log w| ~ 1000",
+    expect=("iwae_no_max_shift",),
+)
+def iwae_faresbs_naive(log_weights):
+    K = log_weights.shape[-1]
+    return torch.log((1.0 / K) * torch.sum(torch.exp(log_weights), dim=-1))
+
+
+@bug(
+    "iwae_bound",
+    "mmacosha/d2e-stochastic-dynamics metrics.py (iw_2 = log_mean_exp(log_diff) with dim=None)",
+    "log-mean-exp over every axis: the examples mixed inside the log, one number",
+    expect=("iwae_batch_inside_log",),
+)
+def iwae_mmacosha_all_dims(log_weights):
+    x = log_weights
+    N = math.prod(x.size())
+    dim = [*range(len(x.size()))]
+    return torch.logsumexp(x, dim) - math.log(N)
+
+
+@correct("iwae_bound", "mmacosha/d2e-stochastic-dynamics metrics.py (log_mean_exp(x, dim) = logsumexp - log N)")
+def iwae_ok_mmacosha_log_mean_exp(log_weights):
+    dim = -1
+    N = log_weights.size(dim)
+    return torch.logsumexp(log_weights, dim) - math.log(N)

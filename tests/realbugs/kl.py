@@ -470,3 +470,47 @@ def kl_normal_given_variance(mu, logvar):
     q = Normal(mu, torch.exp(logvar))
     p = Normal(torch.zeros_like(mu), torch.ones_like(mu))
     return kl_divergence(q, p).sum(-1)
+
+
+# --- set 3 of the held-out real bugs (issue 21) -------------------------------------------------
+
+
+@bug(
+    "gaussian_kl",
+    "KarenUllrich/Tutorial_BayesianCompressionForDL#1 (_ConvNdGroupNJ.kl_divergence)",
+    "the log-variance treated as a log standard deviation: -s + 0.5 * (exp(s)^2 + mu^2) - 0.5",
+    expect=("kl_sigma_instead_of_variance",),
+)
+def kl_ullrich_logvar_as_logstd(mu, logvar):
+    kld_element = -logvar + 0.5 * (logvar.exp().pow(2) + mu.pow(2)) - 0.5
+    return kld_element.sum(-1)
+
+
+@bug(
+    "gaussian_kl",
+    "zdebruine/MMVAE#19 (kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()))",
+    "summed over everything (the batch too): one number instead of one per example",
+    expect=("kl_batch_mean",),
+)
+def kl_mmvae_sum_everything(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+@bug(
+    "gaussian_kl",
+    "coderapp.vercel.app/answer #61600947 (latent_loss: 0.5 * torch.mean(mean_sq + stddev_sq - log(stddev_sq) - 1))",
+    "a mean over everything (batch and latent dimensions) instead of a sum over latent dimensions per example",
+    expect=("kl_mean_over_everything",),
+)
+def kl_latent_loss_mean(mu, logvar):
+    z_stddev = torch.exp(0.5 * logvar)
+    mean_sq = mu * mu
+    stddev_sq = z_stddev * z_stddev
+    return 0.5 * torch.mean(mean_sq + stddev_sq - torch.log(stddev_sq) - 1)
+
+
+@correct("gaussian_kl", "Cross Validated 'Deriving the KL Divergence Loss for VAEs' (torch.distributions form)")
+def kl_ok_cross_validated_distributions(mu, logvar):
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return torch.distributions.kl_divergence(q, p).sum(-1)

@@ -303,3 +303,46 @@ def ber_ok_logaddexp_float64(logits, x):
     _check_range(x)
     l, t = logits.double(), x.double()
     return (t * l - torch.logaddexp(torch.zeros_like(l), l)).sum(-1).to(logits.dtype)
+
+
+# --- set 3 of the held-out real bugs (issue 21) -------------------------------------------------
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "ikostrikov/TensorFlow-VAE-GAN-DRAW#16 (reduce_mean proposed for the reconstruction term)",
+    "a mean over pixels instead of a sum",
+    expect=("bernoulli_mean_over_pixels",),
+)
+def bern_ikostrikov_mean(logits, x):
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").mean(-1)
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "emited/VariationalRecurrentNeuralNetwork#10 (_nll_bernoulli with log(1 - theta - EPS))",
+    "probabilities through a sigmoid, logged with EPS, and summed over everything (the batch too)",
+    expect=("bernoulli_batch_reduced", "bernoulli_default_mean_reduction"),
+)
+def bern_vrnn_sum_everything(logits, x):
+    EPS = torch.finfo(torch.float).eps
+    theta = torch.sigmoid(logits)
+    return torch.sum(x * torch.log(theta + EPS) + (1 - x) * torch.log(1 - theta - EPS))
+
+
+@bug(
+    "bernoulli_log_likelihood",
+    "hwalsuklee/tensorflow-mnist-CVAE#2 vae.py (x*log(x_) + (1-x)*log(1-x_), x_ clipped to [1e-8, 1-1e-8])",
+    "sigmoid probabilities clipped at 1e-8, then logged: wrong for large |logits|",
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def bern_cvae_clipped(logits, x):
+    x_ = torch.clamp(torch.sigmoid(logits), 1e-8, 1 - 1e-8)
+    return torch.sum(x * torch.log(x_) + (1 - x) * torch.log(1 - x_), 1)
+
+
+@correct("bernoulli_log_likelihood", "breze-no-salt/breze#84 softplus form, with the ValueError the exercise asks for")
+def bern_ok_breze_softplus_checked(logits, x):
+    if ((x < 0) | (x > 1)).any():
+        raise ValueError("x must lie in [0, 1]")
+    return (x * -F.softplus(-logits) + (1 - x) * -F.softplus(logits)).sum(-1)

@@ -239,3 +239,49 @@ def rep_normal_given_variance(mu, logvar, eps=None):
     if eps is None:
         return Normal(mu, torch.exp(logvar)).rsample()
     return mu + torch.exp(logvar) * eps
+
+
+# --- set 3 of the held-out real bugs (issue 21), named by behaviour -----------------------------
+
+
+@bug(
+    "reparameterize",
+    "kaist-dmlab/TRAP#1 (logvar_q sliced with the indices of mu_q)",
+    "the log-variance is taken from the mean's slice: std = exp(0.5 * mu)",
+    expect=("wrong_input",),
+)
+def rep_trap_logvar_is_mu(mu, logvar, eps=None):
+    logvar_q = mu  # the same slice as mu_q
+    std = torch.exp(0.5 * logvar_q)
+    if eps is None:
+        eps = torch.randn_like(std)
+    return mu + eps * std
+
+
+@bug(
+    "reparameterize",
+    "catniplab/latent_dynamics_workshop#1 (X = (sn.sample() + mu) * sigma)",
+    "the mean added before scaling: (eps + mu) * sigma",
+    expect=("reparam_mean_scaled",),
+)
+def rep_catniplab_add_then_scale(mu, logvar, eps=None):
+    sigma = torch.exp(0.5 * logvar)
+    if eps is None:
+        eps = torch.randn_like(sigma)
+    return (eps + mu) * sigma
+
+
+@correct("reparameterize", "BUserName/Learning_to_diversify#8 (std = logvar.div(2).exp())")
+def rep_ok_div2(mu, logvar, eps=None):
+    std = logvar.div(2).exp()
+    if eps is None:
+        eps = torch.randn_like(std)
+    return mu + eps * std
+
+
+@correct("reparameterize", "1233chen/GenMo train_utils.py (logvar.mul(0.5).exp_(); eps.mul(s_var).add_(mu))")
+def rep_ok_genmo_inplace(mu, logvar, eps=None):
+    s_var = logvar.mul(0.5).exp_()
+    if eps is None:
+        eps = s_var.data.new(s_var.size()).normal_()
+    return eps.mul(s_var).add_(mu)

@@ -118,6 +118,16 @@ GENERIC = (
         behaviour="values equal the reference with a scale argument converted and read as another parametrisation",
     ),
     Mistake(
+        "wrong_input",
+        "the right formula applied to the wrong input",
+        "Your values are exactly what the right formula gives with one of its inputs changed (said above): another "
+        "argument used in its place, two arguments swapped, or the argument transformed before use (negated, doubled, "
+        "halved, squared, its exp or log). The formula is right; what goes into it is not. Check which argument each "
+        "term takes: the right slice of the encoder's output, the log-weights themselves, the logits rather than the data.",
+        "",
+        behaviour="values equal the reference's on the cases' arguments with one replaced, two swapped or one transformed",
+    ),
+    Mistake(
         "output_transformed",
         "the expected values passed through a square root, square, log or exp",
         "Your values are a function of the right ones: their square root or square (a standard deviation where a "

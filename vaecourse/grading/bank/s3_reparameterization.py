@@ -148,6 +148,16 @@ REPARAM_MISTAKES = (
         _REP,
         variants=(_with_scale(lambda s: 0.5 * torch.exp(s)),),
     ),
+    # catniplab/latent_dynamics_workshop#1: X = (sn.sample() + mu) * sigma. Judged by the noise-0 / noise-1 cases:
+    # the output without noise is mu * sigma where it must be mu, the noise's scale is right.
+    Mistake(
+        "reparam_mean_scaled",
+        "the mean added before scaling: (eps + mu) * sigma",
+        "With every eps = 0 your sample is mu * sigma, not mu: the mean is added to the noise before the product, so "
+        "sigma scales it too. Only the noise is scaled: z = mu + sigma * eps, which has mean mu and standard deviation sigma.",
+        _REP,
+        variants=(lambda mu, s, eps=None: (_noise(mu, s, eps) + mu) * torch.exp(0.5 * s),),
+    ),
     # An activation on the log-variance: ReLU (shekkizh/TensorflowProjects#1), softplus
     # (wohlert/semi-supervised-pytorch#16), tanh (pkmital/CADL#84).
     Mistake(

@@ -9,6 +9,7 @@ from ..exercise import FunctionExercise, Mistake, ValueExercise
 from ..mistakes_generic import GENERIC_BY_NAME
 from ..observe import Case
 from . import _draw
+from .s2_elbo import KL_DIRECTION_REVERSED
 
 # --- gaussian_kl -------------------------------------------------------------------------------
 
@@ -90,6 +91,16 @@ KL_MISTAKES = (
             lambda mu, s: 0.5 * (mu.pow(2) + (0.5 * s).exp() - s - 1).sum(-1),
             lambda mu, s: 0.5 * (mu.pow(2) + (2 * s).exp() - 2 * s - 1).sum(-1),
         ),
+    ),
+    # the KL's direction (defined with the ELBO's gap): here the closed form of KL(p || q) = 1/2 sum((1 + mu^2) / sigma^2 + s - 1)
+    KL_DIRECTION_REVERSED.made_by(lambda mu, s: 0.5 * ((1 + mu.pow(2)) * torch.exp(-s) + s - 1).sum(-1)),
+    Mistake(
+        "kl_mean_not_squared",
+        "the mean enters without its square",
+        "The mean's part of the KL is mu^2 (the squared distance of q's centre from the prior's): yours uses mu or |mu|, "
+        "which is negative or wrong for every |mu| other than 0 and 1.",
+        "s4-closed-form-kl",
+        variants=(lambda mu, s: 0.5 * (mu + s.exp() - s - 1).sum(-1), lambda mu, s: 0.5 * (mu.abs() + s.exp() - s - 1).sum(-1)),
     ),
     Mistake(
         "kl_logvar_as_variance",

@@ -85,6 +85,18 @@ IWAE_MISTAKES = (
         predicate=unstable_only,
         credit=0.5,
     ),
+    Mistake(
+        "iwae_max_not_added_back",
+        "the maximum subtracted before exponentiating but not added back",
+        "The log-sum-exp trick is log mean_k w_k = m + log mean_k exp(log w_k - m) with m the largest log-weight: "
+        "your values lack the m in front, so they are off by each example's largest log-weight. Add it back "
+        "(or use torch.logsumexp(log_w, -1) - log K).",
+        _IWAE,
+        variants=(
+            lambda lw: torch.log(torch.exp(lw - lw.max(-1, keepdim=True).values).mean(-1)),
+            lambda lw: torch.logsumexp(lw - lw.max(-1, keepdim=True).values, -1) - _log_k(lw),
+        ),
+    ),
     # AntixK/PyTorch-VAE models/iwae.py (issue #34): sum(softmax(log_w) * log_w).
     Mistake(
         "iwae_weighted_mean_of_logs",
