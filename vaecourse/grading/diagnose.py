@@ -18,13 +18,12 @@ from dataclasses import dataclass
 import torch
 
 from .compare import describe_value, gradient_missing, records_agree
+from .diagnose_inputs import wrong_inputs
 from .diagnose_schedules import ramp
 from .diagnose_terms import term_fit
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
 from .observe import Case, as_floats
-
-from .diagnose_inputs import wrong_inputs  # noqa: E402 - it reads this module's helpers at call time
 
 
 @dataclass(frozen=True)
@@ -615,7 +614,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         lambda: _constant(student, cases),
         lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),
         lambda: _deviations(student, reference, cases, variant_records),
-        lambda: wrong_inputs(exercise, student, reference, cases, variant_records),
+        lambda: wrong_inputs(exercise, student, reference, variant_records, _ordinary(cases), _atoms(exercise, cases, reference, []), _tensor, Diagnosis),
         lambda: _transformed(student, reference, cases),
         lambda: _shape(exercise, student, reference, cases, variant_records),
         lambda: _unstable(exercise, student, reference, cases),

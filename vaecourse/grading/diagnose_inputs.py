@@ -24,7 +24,6 @@ from typing import Callable
 
 import torch
 
-from . import diagnose as _d
 from .exercise import FunctionExercise
 from .misreadings import FROM_LOG_VARIANCE, TO_LOG_VARIANCE
 from .mistakes import GENERIC_BY_NAME
@@ -44,8 +43,12 @@ MISREADINGS: tuple[tuple[str, Callable], ...] = (
 )
 
 
+def _param(exercise: FunctionExercise, i: int) -> str:
+    return exercise.params[i].split("=")[0] if i < len(exercise.params) else f"argument {i + 1}"
+
+
 def _name(exercise: FunctionExercise, i: int) -> str:
-    return f"`{_d._param(exercise, i)}`"
+    return f"`{_param(exercise, i)}`"
 
 
 def _float_tensor(v) -> bool:
@@ -101,7 +104,7 @@ def _transformations(exercise: FunctionExercise, cases) -> list[tuple[str, Calla
                 mine = fn(probe[i].double())
             if any(torch.allclose(mine, k, equal_nan=True) for k in known):
                 continue  # a sigma / sigma^2 / log mix-up: scale_parameter_misread names it
-            said = written.format(_d._param(exercise, i))
+            said = written.format(_param(exercise, i))
             out.append((f"`{said}` is used in place of {_name(exercise, i)}", lambda a, i=i, fn=fn: put(i, lambda b: fn(b[i]))(a)))
     return out
 
@@ -130,11 +133,11 @@ def _agree(ts: torch.Tensor, tv: torch.Tensor, case) -> bool:
     return bool(((ts - tv).abs()[finite] <= 10.0 * (case.atol + case.rtol * tv.abs()[finite])).all())
 
 
-def _seconds(exercise, ordinary, reference) -> list[tuple[str, Callable]]:
+def _seconds(atoms) -> list[tuple[str, Callable]]:
     """(the second mistake's title, (case name, value) -> the value with it), the first being no second mistake:
     the generic factors (a sign, 2, 1/2, 1/D, 1/B, 1/(B*D)) and a sum or mean over the batch."""
     seconds: list[tuple[str, Callable]] = [("", lambda name, v: v)]
-    for atom, maps in _d._atoms(exercise, ordinary, reference, []):
+    for atom, maps in atoms:
         seconds.append((atom.title, lambda name, v, maps=maps: maps[name][0] * v + maps[name][1] if name in maps else None))
     batch = GENERIC_BY_NAME["reduced_over_batch"].title
     seconds.append((f"{batch} (the sum over the batch)", lambda name, v: v.sum() if v.dim() == 1 else None))
@@ -142,22 +145,23 @@ def _seconds(exercise, ordinary, reference) -> list[tuple[str, Callable]]:
     return seconds
 
 
-def wrong_inputs(exercise: FunctionExercise, student: list, reference: list, cases, variant_records) -> "_d.Diagnosis | None":
-    """The transformation of the inputs (and at most one generic second mistake) under which the reference gives the answer."""
-    if not isinstance(exercise, FunctionExercise) or exercise.reference is None:
-        return None
-    ordinary = _d._ordinary(cases)
-    if not ordinary:
+def wrong_inputs(exercise: FunctionExercise, student: list, reference: list, variant_records, ordinary, atoms, decode, diagnosis):
+    """The transformation of the inputs (and at most one generic second mistake) under which the reference gives the answer.
+
+    ``ordinary`` are the cases to judge on, ``atoms`` the generic factors per case (diagnose's ``_atoms``),
+    ``decode`` turns a record into a float64 tensor, ``diagnosis`` builds the result (diagnose's ``Diagnosis``).
+    """
+    if not isinstance(exercise, FunctionExercise) or exercise.reference is None or not ordinary:
         return None
     s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
-    answers = {c.name: _d._tensor(s_by[c.name]) for c in ordinary if c.name in s_by}
+    answers = {c.name: decode(s_by[c.name]) for c in ordinary if c.name in s_by}
     if any(t is None for t in answers.values()) or len(answers) < 2:
         return None
-    refs = {c.name: _d._tensor(r_by[c.name]) for c in ordinary if c.name in r_by}
+    refs = {c.name: decode(r_by[c.name]) for c in ordinary if c.name in r_by}
     by_name = {c.name: c for c in ordinary}
     if all(refs.get(n) is not None and _agree(t, refs[n], by_name[n]) for n, t in answers.items()):
         return None  # right within ten times the tolerance everywhere: no mistake is read in rounding
-    factors = [{n: (1.0, 0.0) for n in by_name}] + [maps for _, maps in _d._atoms(exercise, ordinary, reference, [])]
+    factors = [{n: (1.0, 0.0) for n in by_name}] + [maps for _, maps in atoms]
     candidates = []  # (what was done, the reference's values on the transformed arguments, by case)
     for said, transform in _transformations(exercise, ordinary):
         values = {}
@@ -171,7 +175,7 @@ def wrong_inputs(exercise: FunctionExercise, student: list, reference: list, cas
         if any(all(n in maps and _agree(maps[n][0] * refs[n] + maps[n][1], v, by_name[n]) for n, v in values.items()) for maps in factors):
             continue  # no change, or a plain factor of the reference (recon and kl swapped is minus the ELBO): said more simply elsewhere
         candidates.append((said, values))
-    for title, second in _seconds(exercise, ordinary, reference):  # a single mistake first, then with a second one
+    for title, second in _seconds(atoms):  # a single mistake first, then with a second one
         found = []
         for said, values in candidates:
             decided, moved = [], False
@@ -188,7 +192,7 @@ def wrong_inputs(exercise: FunctionExercise, student: list, reference: list, cas
             said, decided, values = found[0]
             if len(found) > 1:  # two readings give the same values (BCE(l, 1 - x) is BCE(-l, x)): say both
                 said += f" (or, the same values, when {found[1][0]})"
-            return _named(exercise, said, title, decided, values, answers, variant_records, ordinary)
+            return _named(said, title, decided, values, answers, variant_records, ordinary, decode, diagnosis)
     return None
 
 
@@ -196,7 +200,7 @@ def _case(ordinary, name):
     return next(c for c in ordinary if c.name == name)
 
 
-def _named(exercise, said, title, decided, values, answers, variant_records, ordinary) -> "_d.Diagnosis":
+def _named(said, title, decided, values, answers, variant_records, ordinary, decode, diagnosis):
     note = f"Your result is what the right formula gives when {said}."
     if title:
         note += f" Your values also show a second mistake: {title}."
@@ -208,8 +212,8 @@ def _named(exercise, said, title, decided, values, answers, variant_records, ord
     for mistake, records in variant_records:  # the exercise's own entry for this very behaviour, if it has one
         by = {r["case"]: r for r in records}
         if mistake.name != "scale_parameter_misread" and all(
-            n in by and (t := _d._tensor(by[n])) is not None and _agree(t, values[n], _case(ordinary, n)) for n in decided
+            n in by and (t := decode(by[n])) is not None and _agree(t, values[n], _case(ordinary, n)) for n in decided
         ):
             own = mistake
             break
-    return _d.Diagnosis(own, decided, exact=not title and len(decided) == len(ordinary), note=note)
+    return diagnosis(own, decided, exact=not title and len(decided) == len(ordinary), note=note)
