@@ -26,6 +26,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "vaecourse"
 CATALOGUE = {
     "grading/mistakes_generic.py",
     "grading/mistakes_of_method.py",
+    "grading/mistakes_of_models.py",
     "grading/mistakes_of_prerequisites.py",
 }
 CATALOGUE_DIRS = ("grading/bank/",)
@@ -175,3 +176,72 @@ def test_the_scan_finds_what_it_looks_for(tmp_path):
 @pytest.mark.parametrize(("a", "b", "alike"), [("the sign is flipped", "the sign is flipped.", True), ("the sign is flipped", "the KL is not symmetric", False)])
 def test_near_duplicate_ratio_separates_copies_from_different_mistakes(a, b, alike):
     assert (difflib.SequenceMatcher(None, a, b).ratio() > RATIO) == alike
+
+
+_NAMING_CALLS = {"entry", "mistake_id"}  # the lookups a judge names a mistake through
+
+
+def named_mistake_ids(root: Path | None = None) -> dict[str, str]:
+    """Every mistake id written as a literal in the grading package's judges and checkers: ``{id: "path:line"}``.
+
+    Found where a result names its mistake: a ``mistake=`` argument, an argument of ``entry``/``mistake_id``,
+    a key of ``GENERIC_BY_NAME``, and a returned string or a returned tuple's string element that is id-like
+    (snake_case, an underscore).
+    """
+    root = root or PACKAGE / "grading"
+    found: dict[str, str] = {}
+
+    def add(node, rel):
+        text = _text(node)
+        if text is not None and _ID.match(text):
+            found.setdefault(text, f"{rel}:{node.lineno}")
+
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                for k in node.keywords:
+                    if k.arg == "mistake":
+                        add(k.value, rel)
+                if name in _NAMING_CALLS and node.args:
+                    add(node.args[0], rel)
+            elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("GENERIC_BY_NAME"):
+                add(node.slice, rel)
+            elif isinstance(node, ast.Return) and node.value is not None:
+                for value in node.value.elts if isinstance(node.value, ast.Tuple) else (node.value,):
+                    add(value, rel)
+    return found
+
+
+def test_every_mistake_a_judge_or_checker_names_is_a_catalogue_entry():
+    named = named_mistake_ids()
+    assert len(named) >= 20  # the capstone's judges alone name more: the scan cannot pass vacuously
+    missing = {}
+    for mistake_id, where in named.items():
+        try:
+            entry(mistake_id)
+        except KeyError:
+            missing[mistake_id] = where
+    assert missing == {}
+
+
+def test_the_id_scan_finds_the_bare_ids_the_judges_returned_before(tmp_path):
+    # the capstone judges' old code, which returned ids that were no entries: the scan must see each one
+    (tmp_path / "old_judge.py").write_text(
+        'def judge_gradients(record, points):\n'
+        '    if dead_decoder:\n'
+        '        return 0.0, f"no gradient reaches {dead_decoder}.", "capstone_decoder_not_trained"\n'
+        '    return 0.0, "diverged", "training_diverged", {}\n'
+        'def _name_scaling(a, b):\n'
+        '    return "capstone_loss_is_elbo"\n'
+        'R = Result(ex, "wrong", "text", mistake="capstone_made_up_id")\n'
+        'N = mistake_id("capstone_other_made_up_id")\n'
+        'G = GENERIC_BY_NAME["sign_flipped"]\n'
+    )
+    named = named_mistake_ids(tmp_path)
+    assert set(named) == {"capstone_decoder_not_trained", "training_diverged", "capstone_loss_is_elbo",
+                          "capstone_made_up_id", "capstone_other_made_up_id", "sign_flipped"}
+    for made_up in ("capstone_made_up_id", "capstone_other_made_up_id"):
+        with pytest.raises(KeyError):
+            entry(made_up)

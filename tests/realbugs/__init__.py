@@ -56,7 +56,7 @@ GENERIC_ALTERNATIVES = {
     "kl_wrong_sign": ("sign_flipped",),
     "eval_elbo_negated": ("sign_flipped",),
     "kl_missing_half": ("factor_two",),
-    "kl_gradient_cut": ("gradient_cut",),
+    "gradient_cut": ("gradient_cut",),
     "bernoulli_unstable_log_sigmoid": ("unstable_at_extremes",),
     "iwae_no_max_shift": ("unstable_at_extremes",),
 }

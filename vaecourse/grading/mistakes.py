@@ -9,6 +9,7 @@ Where an entry is defined depends only on what produces it, so each mistake has 
   sign, a factor, a shape, a cut gradient);
 - the bank's modules: the mistakes of their exercises (with variants), and in ``PRACTICE_MISTAKES``
   those that only a practice skill meets;
+- :mod:`.mistakes_of_models`: what the whole-model (capstone) judges name from a probed or trained VAE;
 - :mod:`.mistakes_of_method`: how results are measured, read and reported (no function produces them);
 - :mod:`.mistakes_of_prerequisites`: the entry diagnostic's confusions about what the course assumes.
 
@@ -42,6 +43,7 @@ ALIASES = {
     "elbo_sum_over_samples": "mc_sum_not_mean",
     "reported_reconstruction_only": "elbo_expected_loglik_only",  # one ELBO mistake, met by two exercises
     "gap_reverse_kl": "kl_direction_reversed",  # the KL's direction, met in the gap and in practice
+    "capstone_decoder_not_trained": "gradient_cut",  # the capstone's decoder cut from the loss: a cut gradient
 }
 
 
@@ -53,11 +55,13 @@ def catalogue() -> dict[str, Mistake]:
     Raises if one id has two different definitions, or an alias names an id in use.
     """
     from .mistakes_of_method import METHOD
+    from .mistakes_of_models import MODELS
     from .mistakes_of_prerequisites import PREREQUISITES
     from .registry import all_mistakes, practice_only_mistakes
 
     entries: dict[str, Mistake] = dict(GENERIC_BY_NAME)
-    for where, mistakes in (("mistakes_of_method", METHOD), ("mistakes_of_prerequisites", PREREQUISITES)):
+    for where, mistakes in (("mistakes_of_method", METHOD), ("mistakes_of_models", MODELS),
+                             ("mistakes_of_prerequisites", PREREQUISITES)):
         for mistake in mistakes:
             if entries.setdefault(mistake.name, mistake) is not mistake:
                 raise ValueError(f"mistake {mistake.name!r} is defined twice (again in {where}); reuse the entry")

@@ -189,5 +189,21 @@ GENERIC = (
         behaviour="the answer is exactly the formula's terms with simple coefficients (0, +-1, +-2, +-1/2) that differ "
         "from the formula's, in a way no catalogued mistake reads",
     ),
+    Mistake(
+        "library_function_submitted",
+        "the course library's function handed in",
+        "You handed in the course library's own function (from vaecourse) instead of your implementation: the exercise "
+        "checks the code you write, so write the function yourself (the library's is the reference it is compared with).",
+        "",
+        behaviour="the answer is a function defined in the vaecourse package",
+    ),
+    Mistake(
+        "mutated_input",
+        "an input changed in place",
+        "Your function changed one of its input tensors in place (x += ..., x.mul_(...), x[...] = ...). Callers reuse "
+        "their tensors, and autograd may need the original values: compute new tensors instead.",
+        "",
+        behaviour="an input tensor's values differ after the call from before it",
+    ),
 )
 GENERIC_BY_NAME = {m.name: m for m in GENERIC}

@@ -20,6 +20,7 @@ import torch
 from ..core.bounds import ElboTerms
 from ..core.kl import gaussian_kl
 from ..core.likelihoods import bernoulli_log_likelihood
+from .mistakes_of_models import mistake_id
 from .vae_probe import SHAPE_SIZES, finite, tensors
 
 LOSS_RTOL = 1e-4
@@ -42,11 +43,11 @@ def judge_shapes(records, points: float):
         b, d, l = r["size"]
         where = f"B={b}, D={d}, L={l}"
         if "raised" in r:
-            return 0.0, f"at {where} your code raised {error_text(r['raised'])}", "capstone_shape_error"
+            return 0.0, f"at {where} your code raised {error_text(r['raised'])}", mistake_id("capstone_shape_error")
         expected = {"mu": [b, l], "logvar": [b, l], "logits": [b, d]}
         wrong += [f"{k} has shape {r[k]} instead of {v} at {where}" for k, v in expected.items() if r[k] != v]
     if wrong:
-        return 0.0, "; ".join(wrong[:3]) + ".", "capstone_wrong_shape"
+        return 0.0, "; ".join(wrong[:3]) + ".", mistake_id("capstone_wrong_shape")
     sizes = ", ".join(f"(B={b}, D={d}, L={l})" for b, d, l in SHAPE_SIZES)
     return points, f"right shapes for every batch, data and latent size tried: {sizes}.", None
 
@@ -79,8 +80,8 @@ def _recon_variants():
         (None, reference),
         ("bernoulli_logits_as_probabilities", logits_as_probabilities),
         ("bernoulli_sigmoid_twice", sigmoid_twice),
-        ("capstone_squared_error", squared_error),
-        ("capstone_squared_error", squared_error_on_logits),
+        (mistake_id("capstone_squared_error"), squared_error),
+        (mistake_id("capstone_squared_error"), squared_error_on_logits),
     )
 
 
@@ -151,7 +152,7 @@ def _describe_scale(term: str, scaled) -> list[str]:
 def _name_scaling(a, b) -> str:
     (ca, ea), (cb, eb) = a, b
     if ea == eb and ca * cb > 0 and ca < 0:
-        return "capstone_loss_is_elbo"
+        return mistake_id("capstone_loss_is_elbo")
     if cb < 0 < ca:
         return "kl_wrong_sign"
     if ca < 0 < cb:
@@ -163,26 +164,26 @@ def _name_scaling(a, b) -> str:
             return "kl_mean_over_latent"
         return "mismatched_reductions"
     if ea == (1, 0, 0):
-        return "capstone_loss_summed_over_batch"
+        return mistake_id("capstone_loss_summed_over_batch")
     if abs(cb / ca - 1) <= 1e-3:
-        return "capstone_loss_rescaled"  # both terms scaled alike: the same optimum, but not the negative ELBO
-    return "capstone_kl_weighted"
+        return mistake_id("capstone_loss_rescaled")  # both terms scaled alike: the same optimum, but not the negative ELBO
+    return mistake_id("capstone_kl_weighted")
 
 
 def judge_loss(records, points: float, kl_mistakes=()):
     """Part 2: the loss equals the batch mean of the reference negative ELBO of the learner's own networks."""
     raised = next((r for r in records if "raised" in r), None)
     if raised:
-        return 0.0, f"at B, D, L = {raised['size']} your code raised {error_text(raised['raised'])}", "capstone_loss_error"
+        return 0.0, f"at B, D, L = {raised['size']} your code raised {error_text(raised['raised'])}", mistake_id("capstone_loss_error")
     if any(r["loss_shape"] != [] for r in records):
         r = next(r for r in records if r["loss_shape"] != [])
         return 0.0, (f"your loss returned shape {r['loss_shape']}; return one number, the batch mean of the "
-                     "per-example negative ELBO."), "capstone_loss_not_scalar"
+                     "per-example negative ELBO."), mistake_id("capstone_loss_not_scalar")
     if not all(r["same_noise_same_loss"] for r in records):
         return 0.0, ("the same x, networks and eps gave two different losses: your loss draws its own noise "
                      "instead of using the eps it is given."), "reparam_ignores_eps"
     if not all(finite([r["loss"]]) for r in records):
-        return 0.0, "your loss is NaN or infinite on ordinary inputs.", "capstone_loss_not_finite"
+        return 0.0, "your loss is NaN or infinite on ordinary inputs.", mistake_id("capstone_loss_not_finite")
     wrong = 0
     for r in records:
         x, mu, logvar, logits = _terms(r)
@@ -219,16 +220,16 @@ def judge_loss(records, points: float, kl_mistakes=()):
 def judge_gradients(record, points: float):
     """Part 3: a gradient reaches every decoder parameter, and every encoder parameter through the sample z."""
     if "raised" in record:
-        return 0.0, f"computing the gradient raised {error_text(record['raised'])}", "capstone_loss_error"
+        return 0.0, f"computing the gradient raised {error_text(record['raised'])}", mistake_id("capstone_loss_error")
     if not record["connected"]:
         return 0.0, ("your loss carries no gradient (computed under torch.no_grad, with .item(), or rebuilt from "
-                     "numbers)."), "gradient_cut"
+                     "numbers)."), mistake_id("gradient_cut")
     dead_decoder = [n for n, g in zip(record["decoder_names"], record["decoder"]) if not g]
     cut = [n for n, t, s in zip(record["encoder_names"], record["encoder_total"], record["encoder_through_sample"])
            if t is None or s is None or s <= 1e-6 * max(t, 1e-12)]
     if dead_decoder:
-        return 0.0, f"no gradient reaches the decoder's {', '.join(dead_decoder)}.", "capstone_decoder_not_trained"
+        return 0.0, f"no gradient reaches the decoder's {', '.join(dead_decoder)}.", mistake_id("gradient_cut")
     if cut:
         return 0.0, (f"the encoder's {', '.join(cut)} get a gradient from the KL only, none through the sample z: "
-                     "is z detached, or drawn without mu + exp(logvar / 2) * eps?"), "gradient_cut"
+                     "is z detached, or drawn without mu + exp(logvar / 2) * eps?"), mistake_id("gradient_cut")
     return points, "a gradient reaches every encoder parameter through the sample, and every decoder parameter.", None

@@ -22,17 +22,24 @@ from __future__ import annotations
 import torch
 
 from ..exercise import ChoiceExercise, Mistake
+from ..mistakes_generic import GENERIC_BY_NAME
+from ..mistakes_of_models import MODELS_BY_NAME, mistake_id
 from ..model_exercise import ModelExercise, PartResult
 from ..training_judge import judge_samples, judge_training
 from ..vae_judge import judge_gradients, judge_loss, judge_shapes
 from ..vae_probe import probe_vae
-from . import s4_gaussian_kl
+from . import s3_reparameterization, s4_gaussian_kl, s4_likelihoods
 
 TARGET_TEST_ELBO = -23.0  # nats per test image; the page's plain loop reaches about -19.3 (8 latents, 30 epochs)
 MIN_ACTIVE_UNITS = 3  # of 8; a collapsed model has 0
 WALL_SECONDS = 300.0  # the sandbox's wall-clock ceiling; the training budget itself is CPU time (vae_probe)
 POINTS = {"shapes": 2.0, "loss": 3.0, "gradients": 1.0, "training": 3.0, "samples": 1.0}
 _KL_MISTAKES = next(e for e in s4_gaussian_kl.EXERCISES if e.id == "gaussian_kl").mistakes
+# The entries the judges can name, for the feedback's title and review section: the exercises' own (a KL, a
+# likelihood, a sample), the generic ones, and the whole-model ones.
+_NAMED = {m.name: m for module in (s3_reparameterization, s4_gaussian_kl, s4_likelihoods)
+          for exercise in module.EXERCISES for m in exercise.mistakes}
+_NAMED |= GENERIC_BY_NAME | MODELS_BY_NAME
 
 
 def _test_images() -> torch.Tensor:
@@ -50,13 +57,19 @@ def judge_capstone(record: dict, seed: int) -> list[PartResult]:
             parts.append(PartResult(title, POINTS[key], 0.0, "not attempted yet.", attempted=False))
             return
         earned, message, mistake = outcome[:3]
+        named = _NAMED.get(mistake) if earned < POINTS[key] else None
+        if named is not None:  # the entry's title and section, so the feedback names and links it
+            end = "" if message.endswith((".", "?", "!")) else "."
+            message = f"{message}{end} Mistake: {named.title} (`{named.name}`)."
+            review = tuple(dict.fromkeys((*review, named.section))) if named.section else review
         parts.append(PartResult(title, POINTS[key], earned, message, mistake, review if earned < POINTS[key] else ()))
 
     def run(judge, data, *args):
         if not isinstance(data, (dict, list)) or (isinstance(data, dict) and "not_attempted" in data):
             return data if isinstance(data, dict) else {"not_attempted": "no record"}
         if isinstance(data, dict) and "raised" in data and judge is not judge_gradients and judge is not judge_training:
-            return 0.0, f"your code raised {data['raised']['error_type']}: {data['raised']['error_message']}", "capstone_error"
+            return 0.0, f"your code raised {data['raised']['error_type']}: {data['raised']['error_message']}", \
+                mistake_id("capstone_error")
         return judge(data, *args)
 
     add("shapes", "shapes", run(judge_shapes, record.get("shapes"), POINTS["shapes"]), ("s4-reductions",))
