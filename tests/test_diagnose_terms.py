@@ -111,8 +111,9 @@ SCORE = {
     "loss_negated": (lambda f, z, mu, s: -(f * _score(z, mu, s)).mean(), "score_wrong_sign"),
     "mean_twice": (lambda f, z, mu, s: (f * _score(z, mu, s)).mean() / z.numel(), None),
     "mean_score_sum_f_sign": (lambda f, z, mu, s: -(_score(z, mu, s).mean() * f.sum()), "score_averaged_apart_from_f"),
-    "mean_score_sum_f_sigma": (lambda f, z, mu, s: ((z - mu) / s).mean() * f.sum(), "score_averaged_apart_from_f"),
-    "sum_sigma": (lambda f, z, mu, s: (f * (z - mu) / s).sum(), "mc_sum_not_mean"),
+    # two of the exercise's mistakes at once: either may be named first, the note names the other
+    "mean_score_sum_f_sigma": (lambda f, z, mu, s: ((z - mu) / s).mean() * f.sum(), ("score_averaged_apart_from_f", "score_divides_by_sigma")),
+    "sum_sigma": (lambda f, z, mu, s: (f * (z - mu) / s).sum(), ("mc_sum_not_mean", "score_divides_by_sigma")),
     "mean_f_mean_score_numpy": (
         lambda f, z, mu, s: torch.tensor(np.mean(f.numpy()) * np.mean(((z - mu) / s**2).numpy())),
         "score_averaged_apart_from_f",

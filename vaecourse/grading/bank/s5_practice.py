@@ -89,12 +89,13 @@ IWAE_MISTAKES = (
         "iwae_max_not_added_back",
         "the maximum subtracted before exponentiating but not added back",
         "The log-sum-exp trick is log mean_k w_k = m + log mean_k exp(log w_k - m) with m the largest log-weight: "
-        "your values lack the m in front, so they are off by each example's largest log-weight. Add it back "
+        "your values lack the m in front, so they are off by the largest log-weight (each example's, or the batch's). Add it back "
         "(or use torch.logsumexp(log_w, -1) - log K).",
         _IWAE,
         variants=(
             lambda lw: torch.log(torch.exp(lw - lw.max(-1, keepdim=True).values).mean(-1)),
             lambda lw: torch.logsumexp(lw - lw.max(-1, keepdim=True).values, -1) - _log_k(lw),
+            lambda lw: torch.log(torch.exp(lw - lw.max()).mean(-1)),  # the batch's largest log-weight (.max() without dim)
         ),
     ),
     # AntixK/PyTorch-VAE models/iwae.py (issue #34): sum(softmax(log_w) * log_w).
