@@ -305,31 +305,54 @@ FREE_BITS_MISTAKES = (
         "Free bits floor each latent dimension's KL averaged over the batch (Kingma et al., 2016; `fit` does the "
         "same): average over the batch first (dim=0), then floor each dimension at free_bits, then sum. Flooring "
         "each example first charges lambda for every example whose KL is small, although the batch as a whole "
-        "spends more than lambda on that dimension; returning one value per example, (B,), is that same mistake.",
+        "spends more than lambda on that dimension (splitting the budget as lambda / D per dimension does the same); "
+        "returning one value per example, (B,), is that same mistake.",
         _FREE,
-        variants=(lambda kl, lam: kl.clamp(min=lam).sum(-1).mean(), lambda kl, lam: kl.clamp(min=lam).sum(-1)),
+        variants=(
+            lambda kl, lam: kl.clamp(min=lam).sum(-1).mean(),
+            lambda kl, lam: kl.clamp(min=lam).sum(-1),
+            lambda kl, lam: kl.clamp(min=lam / kl.shape[-1]).sum(-1).mean(),  # the budget split over the dimensions
+        ),
     ),
     Mistake(
         "free_bits_on_total",
         "the floor applied to the total KL",
         "Free bits floor each latent dimension's KL separately, so that no single dimension is pushed all the way to "
-        "the prior; a floor on the sum lets a few used dimensions pay for the rest.",
+        "the prior; a floor on the sum (at lambda or at lambda * D) lets a few used dimensions pay for the rest.",
         _FREE,
-        variants=(lambda kl, lam: kl.sum(-1).mean().clamp(min=lam), lambda kl, lam: kl.sum(-1).clamp(min=lam).mean()),
+        variants=(
+            lambda kl, lam: kl.sum(-1).mean().clamp(min=lam),
+            lambda kl, lam: kl.sum(-1).clamp(min=lam).mean(),
+            # the floor scaled to the total (lambda * D), on each example's total or on the batch's
+            lambda kl, lam: kl.sum(-1).clamp(min=lam * kl.shape[-1]).mean(),
+            lambda kl, lam: kl.sum(-1).mean().clamp(min=lam * kl.shape[-1]),
+        ),
     ),
     Mistake(
         "free_bits_min_instead_of_max",
         "a cap instead of a floor",
-        "Each dimension counts at least free_bits nats: max(lambda, KL_j), not min.",
+        "Each dimension counts at least free_bits nats: max(lambda, KL_j), not min. A clamp with max= (on a "
+        "dimension, on an example or on a total) caps the KL instead of flooring it.",
         _FREE,
-        variants=(lambda kl, lam: kl.mean(0).clamp(max=lam).sum(),),
+        variants=(
+            lambda kl, lam: kl.mean(0).clamp(max=lam).sum(),
+            lambda kl, lam: kl.clamp(max=lam).sum(-1).mean(),  # capped per example
+            lambda kl, lam: kl.sum(-1).clamp(max=lam).mean(),  # capped on each example's total
+            lambda kl, lam: kl.sum(-1).clamp(max=lam * kl.shape[-1]).mean(),
+        ),
     ),
     Mistake(
         "free_bits_hinge",
         "free_bits subtracted",
-        "max(KL_j - lambda, 0) has the same gradients but a different value; the objective uses max(lambda, KL_j).",
+        "max(KL_j - lambda, 0) has the same gradients but a different value; the objective uses max(lambda, KL_j) on "
+        "each dimension's batch-mean KL (subtracting lambda from an example's or the total KL is the same mistake).",
         _FREE,
-        variants=(lambda kl, lam: (kl.mean(0) - lam).clamp(min=0).sum(),),
+        variants=(
+            lambda kl, lam: (kl.mean(0) - lam).clamp(min=0).sum(),
+            lambda kl, lam: (kl - lam).clamp(min=0).sum(-1).mean(),  # subtracted per example
+            lambda kl, lam: (kl.sum(-1) - lam).clamp(min=0).mean(),  # subtracted from each example's total
+            lambda kl, lam: (kl.sum(-1) - lam * kl.shape[-1]).clamp(min=0).mean(),
+        ),
     ),
     # valdersoul/bn-vae#2: kl_mask = (kl > target); (kl_mask * kl).sum(1): zero below the target, not lambda.
     Mistake(
