@@ -49,8 +49,9 @@ GUARDS = [
     # (exercise, answer, names it must get (None: no name), what it was wrongly told before the guard)
     ("alpha_bar_schedule", _alpha_bar_all_ones, ("constant_output",), "alpha_t instead of alpha_bar_t"),
     ("iwae_bound", _iwae_global_max_not_added_back, ("iwae_max_not_added_back",), "no max shift (right formula, unstable)"),
-    ("forward_diffusion_sample", _forward_noise_scaled_by_root_alpha_bar, (None,), "the two coefficients are swapped"),
-    ("active_units", _active_units_second_moment, (None,), "the threshold argument is ignored"),
+    # named by their own entries since, never by the coincidence
+    ("forward_diffusion_sample", _forward_noise_scaled_by_root_alpha_bar, ("diffusion_noise_takes_signal_coefficient",), "the two coefficients are swapped"),
+    ("active_units", _active_units_second_moment, ("au_second_moment",), "the threshold argument is ignored"),
     ("score_function_estimate", _score_sigma_cubed, (None,), "sigma for sigma^2, and a sigma/variance misreading"),
 ]
 

@@ -9,6 +9,7 @@ parts one by one, whatever formula produced them:
 - slope: the start right, and every later value is min(1, k * step / warmup_steps) for one k != 1;
 - start: the ceiling right, but a positive weight at step 0;
 - restart: the warm-up right, but the weight below 1 again at a step after the end;
+- no cap: every step after the end gives a weight above 1 (or 1 at the end itself), whatever the ramp's shape before;
 - curve: weights in [0, 1] that level off at the top, off the straight line by more than one step.
 
 Each reading needs all the cases it names; an answer that fits none gets no name from here. Only
@@ -84,6 +85,15 @@ def ramp(exercise, student, reference, cases, Diagnosis):
     fallen = [p for p in after if p[2] < 1.0 - 1e-3]
     if all(p[3] for p in start + middle) and fallen and all(0 <= p[2] <= 1 for p in after):
         return Diagnosis(own["anneal_restarts"], names(fallen), note="Steps after the end of the warm-up get a weight below 1 again.")
+    over = [p for p in after if p[2] > 1.0 + 1e-3]
+    if "anneal_not_clipped" in own and over and all(p[3] or p in over for p in after) and 0 <= v0 < 1:
+        # past the end of the warm-up the weight is 1 at most at the end itself and above 1 after: nothing caps it
+        note = "After the end of the warm-up your weight keeps growing past 1 (" + ", ".join(f"{p[2]:.4g} at step {p[0]}" for p in over[:2]) + ")."
+        if not start[0][3]:
+            note += f" It also starts at {v0:.4g} at step 0, not 0."
+        if not all(p[3] for p in middle):
+            note += " During the warm-up it is off the straight line as well."
+        return Diagnosis(own["anneal_not_clipped"], names(over), note=note)
     in_unit = all(-1e-9 <= p[2] <= 1 + 1e-9 for p in points)
     levels_off = all(p[2] <= min(q[2] for q in after) + 1e-9 for p in start + middle)
     bent = [p for f, p in fractions if abs(p[2] - f) > 1.0 / max(p[1] - 1, 1) + 1e-6]

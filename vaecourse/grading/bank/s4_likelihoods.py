@@ -109,10 +109,12 @@ BERNOULLI_MISTAKES = (
     # NaN from log(0) at saturated sigmoids: hwalsuklee/tensorflow-mnist-VAE#4, huggingface/candle#2561.
     Mistake(
         "bernoulli_unstable_log_sigmoid",
-        "log of a sigmoid: overflows for large logits",
+        "log of a sigmoid: wrong or infinite for large logits",
         "Right formula, unstable arithmetic: for a logit of 100, sigmoid gives exactly 1.0 in floating point, "
-        "log(1 - 1.0) = -inf and 0 * -inf = NaN. Never form the probability: rewrite both logs with the logits, "
-        "log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l), which stay finite.",
+        "log(1 - 1.0) = -inf and 0 * -inf = NaN; an epsilon or a clamp on the probability (p + 1e-7, clip to "
+        "[1e-8, 1 - 1e-8]) only hides this: the log then saturates near log(eps), about -18 nats, where the true "
+        "value keeps falling with the logit. Never form the probability: rewrite both logs with the logits, "
+        "log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l), which stay finite and exact.",
         _LIK,
         variants=(
             _naive_bernoulli,

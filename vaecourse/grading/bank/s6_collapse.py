@@ -111,6 +111,16 @@ AU_MISTAKES = (
         _MEASURE,
         variants=(lambda mu, t=0.01: int((mu.std(dim=0) > t).sum()),),
     ),
+    # jbloomAus/SAELens#665 (a feature's "variance" computed as the mean of squares, about zero)
+    Mistake(
+        "au_second_moment",
+        "the mean of the squares instead of the variance",
+        "A unit is active if its encoder mean varies over the data: Var_x(mu_j) = mean((mu_j - mean(mu_j))^2). The mean "
+        "of mu_j^2 about zero also counts a collapsed unit whose mean is a constant away from 0 (e.g. mu_j = 2 for "
+        "every input) as active. Subtract each dimension's mean first, or use mu.var(dim=0).",
+        _MEASURE,
+        variants=(lambda mu, t=0.01: int(((mu**2).mean(0) > t).sum()),),
+    ),
     Mistake(
         "au_hardcoded_threshold",
         "the threshold argument is ignored",

@@ -107,6 +107,19 @@ FORWARD_MISTAKES = (
         _FWD,
         variants=(lambda x0, a, e: (1 - a[:, None]).sqrt() * x0 + a[:, None].sqrt() * e,),
     ),
+    # labmlai/annotated_deep_learning_paper_implementations (a reader's variant: sqrt_1m_alpha_bar = alpha_bar ** .5)
+    Mistake(
+        "diffusion_noise_takes_signal_coefficient",
+        "the noise scaled by the data's coefficient",
+        "The noise's coefficient is sqrt(1 - alpha_bar), not sqrt(alpha_bar) (or alpha_bar): the two weights differ, so "
+        "that their squares add up to 1. With the data's weight on the noise, x_t at small t (alpha_bar near 1) is the "
+        "data plus almost unit noise, and at large t the noise vanishes with the data.",
+        _FWD,
+        variants=(
+            lambda x0, a, e: a[:, None].sqrt() * x0 + a[:, None].sqrt() * e,
+            lambda x0, a, e: a[:, None].sqrt() * x0 + a[:, None] * e,
+        ),
+    ),
     Mistake(
         "diffusion_coefficients_sum_to_one",
         "coefficients that sum to 1 instead of squares that sum to 1",
