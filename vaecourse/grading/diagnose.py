@@ -20,6 +20,7 @@ import torch
 from .compare import describe_value, gradient_missing, records_agree
 from .diagnose_inputs import wrong_inputs
 from .diagnose_schedules import ramp
+from .diagnose_shapes import broadcast_square
 from .diagnose_terms import term_fit
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
@@ -489,31 +490,53 @@ def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | 
         got = _tensor(s) if s else None  # a number counts as shape (), a flat list as (n,)
         if got is None or r["value"].get("kind") != "tensor":
             return None
+        if got.numel() == 1 and _numel(r["value"]["shape"]) == 1:
+            continue  # a batch of one: one number is the right shape's size, this case cannot tell
         if list(got.shape) == r["value"]["shape"]:
             return None
         shapes[c.name] = list(got.shape)
     if not shapes:
         return None
+    square = broadcast_square(student, reference, ordinary, variant_records, _tensor, _close, Diagnosis, GENERIC_BY_NAME)
+    if square:
+        return square
     owners = []
     for mistake, records in variant_records:
         got = {rec["case"]: rec.get("value", {}).get("shape") for rec in records}
         if all(got.get(n) == shape for n, shape in shapes.items()) and mistake not in owners:
             owners.append(mistake)
     decided = tuple(shapes)
-    if all(shape == [] for shape in shapes.values()):
+    single = all(_numel(shape) == 1 for shape in shapes.values())  # one number, also as (1,) or (1, 1) from keepdim=True
+    if single:
         found = _scalar(exercise, student, reference, cases, variant_records, owners, decided)
         if found:
-            return found
+            return _kept_dims(found, shapes)
     if len(owners) == 1:
         return Diagnosis(owners[0], decided, note=_beside_owner(exercise, student, cases, variant_records, owners[0], decided))
     first = {c.name: list(c.args[0].shape) if c.args and isinstance(c.args[0], torch.Tensor) else None for c in ordinary}
-    if all(shape == [] for shape in shapes.values()):
-        return Diagnosis(GENERIC_BY_NAME["reduced_over_batch"], decided)
+    if single:
+        return _kept_dims(Diagnosis(GENERIC_BY_NAME["reduced_over_batch"], decided), shapes)
     if all(shapes[n] == first[n] for n in shapes):
         return Diagnosis(GENERIC_BY_NAME["no_reduction"], decided)
     if all(first[n] and len(shapes[n]) == 1 and shapes[n] != r_by[n]["value"]["shape"] and shapes[n][0] in first[n] for n in shapes):
         return Diagnosis(GENERIC_BY_NAME["reduced_over_wrong_axis"], decided)
     return None
+
+
+def _numel(shape) -> int:
+    n = 1
+    for size in shape:
+        n *= size
+    return n
+
+
+def _kept_dims(found: Diagnosis, shapes: dict) -> Diagnosis:
+    """``found`` with a word on a one-number answer that kept its reduced axes (shape (1,) or (1, 1))."""
+    kept = sorted({tuple(s) for s in shapes.values() if s})
+    if not kept:
+        return found
+    said = f"Your output has shape {kept[0]}: a reduction with keepdim=True still leaves one number for the batch."
+    return Diagnosis(found.mistake, found.cases, found.exact, (found.note + " " if found.note else "") + said)
 
 
 def _beside_owner(exercise, student, cases, variant_records, owner, decided) -> str:

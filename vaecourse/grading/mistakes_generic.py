@@ -146,6 +146,16 @@ GENERIC = (
         behaviour="every value right once converted, but the output is not a tensor",
     ),
     Mistake(
+        "broadcast_to_square",
+        "a (B, 1) tensor broadcast against a (B,) one",
+        "Your output is a (B, B) matrix whose diagonal holds the values due: one part of the formula keeps the reduced "
+        "axis (keepdim=True gives (B, 1)) while another drops it (B,), and adding them broadcasts every example against "
+        "every other. .squeeze() does not undo it. Reduce both parts the same way (keepdim=False, or squeeze the "
+        "(B, 1) part before combining) so the result is one value per example.",
+        _RED,
+        behaviour="output shape (B, B) where (B,) is expected, with the expected values on the diagonal",
+    ),
+    Mistake(
         "values_right_shape_wrong",
         "the right values in the wrong shape",
         "Your values are the right ones, but the output's shape is not the one asked for (e.g. (B, 1) or (1, B) where "
