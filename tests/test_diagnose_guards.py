@@ -63,10 +63,20 @@ def test_no_name_read_into_a_coincidence(exercise, answer, names, before):
     assert r.mistake in names, r.feedback
 
 
+def _iwae_numpy_median(log_weights):  # NumPy, and a median of the log-weights: no entry reads these values
+    return torch.tensor(np.median(log_weights.detach().numpy(), axis=-1), dtype=log_weights.dtype)
+
+
 def test_a_cut_gradient_with_wrong_values_says_the_values_are_wrong_too():
-    r = check("iwae_bound", _iwae_numpy_fixed_shift, seed=SEED, quiet=True)
+    r = check("iwae_bound", _iwae_numpy_median, seed=SEED, quiet=True)
     assert r.mistake == "gradient_cut", r.feedback
     assert "Your values are not the expected ones either" in r.feedback
+
+
+def test_a_fixed_shift_never_taken_back_is_named_by_its_values_whatever_the_gradient():
+    r = check("iwae_bound", _iwae_numpy_fixed_shift, seed=SEED, quiet=True)  # stevengiacalone/triceratops PR #42
+    assert r.mistake == "iwae_fixed_shift", r.feedback
+    assert "NumPy" in r.feedback
 
 
 def test_a_scalar_answer_is_not_named_by_an_entry_whose_scalar_comes_from_another_formula():
@@ -79,4 +89,5 @@ def test_a_scalar_answer_is_not_named_by_an_entry_whose_scalar_comes_from_anothe
 
     r = check("bernoulli_log_likelihood", masked_mean, seed=SEED, quiet=True)
     assert r.mistake != "bernoulli_squared_error", r.feedback
-    assert "not a reduction of the expected ones" in r.feedback
+    # the batch mean of the masked values: grey targets dropped by the x == 1 / x == 0 masks (MordehayM/... loss.py)
+    assert r.mistake == "reduced_over_batch" and "targets treated as exactly 0 or 1" in r.feedback, r.feedback

@@ -58,7 +58,8 @@ def ber_hwalsuklee_clipped(logits, x):
 @bug(
     "bernoulli_log_likelihood",
     "kvfrans/variational-autoencoder main.py: x * log(1e-8 + y) + (1 - x) * log(1e-8 + 1 - y), summed over pixels",
-    "1e-8 added inside the logs: finite, but log-probabilities below log(1e-8) = -18.4 are cut off for saturated logits",
+    "1e-8 added inside the logs, but in float32 1e-8 + 1 rounds to 1.0: log(1e-8 + 1 - y) is log(0) at saturated "
+    "logits (-inf, and NaN after 0 * -inf); where the epsilon does act, log-probabilities stop near log(1e-8) = -18.4",
     expect=("bernoulli_unstable_log_sigmoid",),
 )
 def ber_kvfrans_eps_in_log(logits, x):
@@ -70,7 +71,7 @@ def ber_kvfrans_eps_in_log(logits, x):
     "bernoulli_log_likelihood",
     "dbbert/dfn#4 and Lasagne/Lasagne#436: clip to [eps, 1 - eps] with eps = np.finfo(np.float32).eps before the cross-entropy",
     "probabilities clipped at float32 eps: log-probabilities of saturated logits stop at log(1.2e-7) = -15.9",
-    expect=("bernoulli_unstable_log_sigmoid",),
+    expect=("bernoulli_probability_clamped",),
 )
 def ber_dfn_clip_float_eps(logits, x):
     eps = torch.finfo(torch.float32).eps
@@ -250,7 +251,7 @@ def ber_ok_module(logits, x):
     "bernoulli_log_likelihood",
     "keras-team/keras#4744 (the Theano backend's binary_crossentropy clips the output to [epsilon, 1 - epsilon], epsilon = 1e-7)",
     "probabilities clipped at 1e-7: log-probabilities of saturated logits stop near log(1e-7) = -16.1 (and 1 - 1e-7 rounds in float32)",
-    expect=("bernoulli_unstable_log_sigmoid",),
+    expect=("bernoulli_probability_clamped",),
 )
 def ber_keras_theano_clip(logits, x):
     epsilon = 1e-7

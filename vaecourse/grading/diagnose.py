@@ -305,8 +305,16 @@ def _robust(student, reference, cases, variant_records) -> Diagnosis | None:
             continue
         score = len(matched) / len(informative)
         if best is None or score > best[0]:
-            best = (score, Diagnosis(mistake, tuple(matched)))
-    return best[1] if best else None
+            best = (score, Diagnosis(mistake, tuple(matched)), records)
+    if best is None:
+        return None
+    found, rest = best[1], [n for n in wrong if n not in best[1].cases]
+    if rest:  # the cases left over may show a second mistake once the answer is reduced as the named one leaves undone
+        decided = tuple(n for n in s_by if n in set(found.cases) | set(rest))
+        second = _reduced_reading(s_by, by_name, {r["case"]: r for r in best[2]}, variant_records, found.mistake, decided)
+        if second:
+            return Diagnosis(found.mistake, decided, note="Your output has the shape this mistake gives; " + second)
+    return found
 
 
 _NICE = (-2.0, -1.0, -0.5, 0.5, 2.0)  # a term's sign flipped (2x the dropped term's deviation), doubled (-1x), halved...
@@ -552,7 +560,43 @@ def _beside_owner(exercise, student, cases, variant_records, owner, decided) -> 
     for atom, maps in _atoms(exercise, cases, [], []):
         if all(n in maps and _close(ts, maps[n][0] * to, by_name[n], loose=10.0) for n, ts, to in pairs):
             return f"Your output has the shape this mistake gives; your values also show a second mistake: {atom.title}."
+    second = _reduced_reading(s_by, by_name, o_by, variant_records, owner, decided)
+    if second:
+        return f"Your output has the shape this mistake gives; {second}"
     return "Your output has the shape this mistake gives (its values differ from this mistake's as well)."
+
+
+_REDUCTIONS = (
+    ("summed over the last dimension", lambda t: t.sum(-1)),
+    ("averaged over the last dimension", lambda t: t.mean(-1)),
+    ("summed over the first dimension", lambda t: t.sum(0)),
+    ("averaged over the first dimension", lambda t: t.mean(0)),
+)
+
+
+def _reduced_reading(s_by, by_name, o_by, variant_records, owner, decided) -> str:
+    """A second mistake read in an unreduced answer: reduced as the owner's variant leaves undone, it is another variant.
+
+    The other variant must differ there from the owner's variant reduced the same way (the reduced reference,
+    for a missing reduction), so an answer whose only mistake is the shape is never given a second one.
+    """
+    for how, reduce in _REDUCTIONS:
+        for mistake, records in variant_records:
+            if mistake is owner:
+                continue
+            v_by, moved = {r["case"]: r for r in records}, False
+            for n in decided:
+                ts, to = _tensor(s_by[n]), (_tensor(o_by[n]) if n in o_by else None)
+                tv = _tensor(v_by[n]) if n in v_by else None
+                if ts is None or to is None or tv is None or ts.dim() == 0 or to.shape != ts.shape or reduce(ts).shape != tv.shape:
+                    break
+                if not _close(reduce(ts), tv, by_name[n], loose=10.0):
+                    break
+                moved |= not _close(reduce(to), tv, by_name[n], loose=10.0)
+            else:
+                if moved:
+                    return f"your values, {how}, are those of a second mistake: {mistake.title}."
+    return ""
 
 
 def _scalar(exercise, student, reference, cases, variant_records, owners, decided) -> Diagnosis | None:

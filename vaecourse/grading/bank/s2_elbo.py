@@ -125,6 +125,15 @@ ELBO_MISTAKES = (
         variants=(lambda a, b, c: (a - b - c).mean(0),),
     ),
     Mistake(
+        "elbo_log_mean_exp",
+        "the log of the mean weight (the IWAE bound) instead of the mean of the log-weights",
+        "The ELBO estimate averages the log-weights log p(x|z_l) + log p(z_l) - log q(z_l|x) over the L samples. "
+        "logsumexp over the samples minus log L is the log of their average weight, the importance-weighted (IWAE) "
+        "bound: a different, tighter quantity (higher whenever the log-weights differ, by Jensen's inequality).",
+        _DER,
+        variants=(lambda a, b, c: torch.logsumexp(a + b - c, 0) - torch.log(torch.tensor(float(a.shape[0]), dtype=a.dtype)),),
+    ),
+    Mistake(
         "elbo_negated",
         "the negative ELBO (the loss)",
         "Your values are minus the ELBO. Return the bound itself; the loss is its negation, taken in the training step.",

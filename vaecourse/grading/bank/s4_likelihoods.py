@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from ...core.likelihoods import bernoulli_log_likelihood as _bernoulli_log_likelihood
 from ...core.likelihoods import gaussian_log_likelihood
+from ..compare import records_agree
 from ..exercise import (
     ChoiceExercise,
     FunctionExercise,
@@ -18,6 +19,7 @@ from ..exercise import (
     refused_with_other_error,
     unstable_only,
 )
+from ..floors import floored_at_extremes
 from ..mistakes_generic import GENERIC_BY_NAME
 from ..observe import Case
 from . import _draw
@@ -104,24 +106,53 @@ def _asserting_bernoulli(logits, x):
     return (x * logits - F.softplus(logits)).sum(-1)
 
 
+def _binary_targets_only(student, reference, cases) -> bool:
+    """Right on every ordinary case whose targets are all 0 or 1, wrong (or an error) on every one with grey targets."""
+    by_name = {c.name: c for c in cases}
+    binary, grey = [], []
+    for s, r in zip(student, reference):
+        c = by_name[s["case"]]
+        if c.raises is not None or c.kind == "stability" or len(c.args) < 2:
+            continue
+        x = c.args[1]
+        (binary if bool(((x == 0) | (x == 1)).all()) else grey).append(records_agree(s, r, c, with_grads=False))
+    return bool(binary) and bool(grey) and all(binary) and not any(grey)
+
+
 _LIK = "s4-likelihoods"
 BERNOULLI_MISTAKES = (
+    # hwalsuklee/tensorflow-generative-model-collections VAE.py, iusaspb/deep_learning_Nikolenko_and_Co#1,
+    # kvfrans/variational-autoencoder: log(p + eps) or p clipped to [eps, 1 - eps], finite but floored.
+    Mistake(
+        "bernoulli_probability_clamped",
+        "an epsilon or a clamp on the probability: the log stops near log(eps) at confident logits",
+        "Right formula on ordinary logits, but an epsilon added inside the log (log(p + 1e-10)) or a clamp of the "
+        "probability (clip to [1e-8, 1 - 1e-8]) puts a floor under each pixel's log-probability: it stops near "
+        "log(eps) (about -23 nats for 1e-10, -18 for 1e-8) where the true value keeps falling with the logit, so a "
+        "confidently wrong decoder is barely penalised. Never form the probability: rewrite both logs with the "
+        "logits, log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l), which stay finite and exact.",
+        _LIK,
+        variants=(
+            lambda l, x: (
+                x * torch.log(torch.sigmoid(l) + 1e-7) + (1 - x) * torch.log(1 - torch.sigmoid(l) + 1e-7)
+            ).sum(-1),
+        ),
+        predicate=floored_at_extremes,
+        credit=0.5,
+    ),
     # NaN from log(0) at saturated sigmoids: hwalsuklee/tensorflow-mnist-VAE#4, huggingface/candle#2561.
     Mistake(
         "bernoulli_unstable_log_sigmoid",
         "log of a sigmoid: wrong or infinite for large logits",
         "Right formula, unstable arithmetic: for a logit of 100, sigmoid gives exactly 1.0 in floating point, "
-        "log(1 - 1.0) = -inf and 0 * -inf = NaN; an epsilon or a clamp on the probability (p + 1e-7, clip to "
-        "[1e-8, 1 - 1e-8]) only hides this: the log then saturates near log(eps), about -18 nats, where the true "
-        "value keeps falling with the logit. Never form the probability: rewrite both logs with the logits, "
-        "log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l), which stay finite and exact.",
+        "log(1 - 1.0) = -inf and 0 * -inf = NaN. A clamp or an epsilon does not save it in float32: 1 - 1e-8 and "
+        "1e-10 + 1 both round to 1.0, so clip(p, 1e-8, 1 - 1e-8) and log(1e-10 + 1 - p) still give log(0); and where "
+        "a clamp or an epsilon does act, the "
+        "log stops near log(eps) (about -18 nats) while the true value keeps falling. Never form the probability: "
+        "rewrite both logs with the logits, log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l), "
+        "which stay finite and exact.",
         _LIK,
-        variants=(
-            _naive_bernoulli,
-            lambda l, x: (
-                x * torch.log(torch.sigmoid(l) + 1e-7) + (1 - x) * torch.log(1 - torch.sigmoid(l) + 1e-7)
-            ).sum(-1),
-        ),
+        variants=(_naive_bernoulli,),
         predicate=unstable_only,
         credit=0.5,
     ),
@@ -148,6 +179,26 @@ BERNOULLI_MISTAKES = (
         variants=(_asserting_bernoulli,),
         predicate=refused_with_other_error,
         credit=0.75,
+    ),
+    # aidanscannell/GPJax logdensities.py (log(where(x == 1, p, 1 - p))), MordehayM/Latent-Dependency-Structure...
+    # model/loss.py (x == 1 / x == 0 masks), georgosgeorgos/hierarchical-few-shot-generative-models (td.Bernoulli).
+    Mistake(
+        "bernoulli_binary_targets_only",
+        "targets treated as exactly 0 or 1: grey pixels get the wrong log-likelihood",
+        "Your values are right where every target is 0 or 1 and wrong (or an error) where targets are grey, strictly "
+        "between 0 and 1. Masks such as x == 1 and x == 0, torch.where(x == 1, p, 1 - p), rounding x, or "
+        "torch.distributions.Bernoulli with its default argument checks (it refuses values other than 0 and 1) all "
+        "assume binary pixels. The exercise's likelihood is defined for any x in [0, 1]: "
+        "x log sigmoid(l) + (1 - x) log(1 - sigmoid(l)), i.e. x * l - softplus(l), with x used as a weight "
+        "(Bernoulli(logits=l, validate_args=False) also computes it).",
+        _LIK,
+        variants=(
+            lambda l, x: torch.where(x == 1, F.logsigmoid(l), F.logsigmoid(-l)).sum(-1),  # grey read as 0
+            lambda l, x: ((x == 1).to(l.dtype) * F.logsigmoid(l) + (x == 0).to(l.dtype) * F.logsigmoid(-l)).sum(-1),
+            lambda l, x: (x.round() * l - F.softplus(l)).sum(-1),
+        ),
+        predicate=_binary_targets_only,
+        credit=0.5,
     ),
     Mistake(
         "bernoulli_logits_as_probabilities",

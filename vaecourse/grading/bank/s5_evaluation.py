@@ -72,6 +72,16 @@ EVALUATION_MISTAKES = (
         variants=(lambda r, k, beta: r - beta * k,),
     ),
     Mistake(
+        "eval_bound_depends_on_beta",
+        "the training weight beta used elsewhere in the reported bound",
+        "Your bound changes with beta: the training weight enters it in another place than beta * KL (on the "
+        "reconstruction term, beta * recon - KL, or dividing the KL, recon - KL / beta). The bound on log p(x) is a "
+        "property of the model and q, not of how they were trained: recon - KL, with weight 1 on both terms, whatever "
+        "beta or warm-up weight training used.",
+        _EVAL,
+        variants=(lambda r, k, beta: beta * r - k, lambda r, k, beta: r - k / beta),
+    ),
+    Mistake(
         "eval_reports_training_loss",
         "the training loss reported instead of the bound",
         "Your values are minus the training objective, -(recon - beta * KL): a loss to minimise, with the training "
@@ -114,11 +124,17 @@ EVALUATION_MISTAKES = (
 )
 
 # the terms an evaluation answer is read in (vaecourse.grading.diagnose_terms)
-_T = ("recon", "KL", "beta * KL")
+_T = ("recon", "KL", "beta * KL", "beta * recon", "KL / beta")
 TERM_LIBRARIES = {
     "evaluation_elbo": TermLibrary(
         noun="your bound",
-        terms=((_T[0], lambda r, k, beta: r), (_T[1], lambda r, k, beta: k), (_T[2], lambda r, k, beta: beta * k)),  # (B,)
+        terms=(
+            (_T[0], lambda r, k, beta: r),  # (B,)
+            (_T[1], lambda r, k, beta: k),
+            (_T[2], lambda r, k, beta: beta * k),
+            (_T[3], lambda r, k, beta: beta * r),
+            (_T[4], lambda r, k, beta: k / beta),
+        ),
         reference={_T[0]: 1, _T[1]: -1},
         readings=(
             Reading({_T[1]: 0, _T[2]: -1}, "eval_bound_includes_beta"),
@@ -126,6 +142,8 @@ TERM_LIBRARIES = {
             Reading({_T[1]: 0, _T[2]: 1}, "kl_added"),
             Reading({_T[1]: 1}, "kl_added"),
             Reading({_T[1]: 0}, "eval_missing_kl"),
+            Reading({_T[0]: 0, _T[3]: 1}, "eval_bound_depends_on_beta"),
+            Reading({_T[1]: 0, _T[4]: -1}, "eval_bound_depends_on_beta"),
         ),
         wholes=(Whole(lambda r, k, beta: -1.0, "eval_elbo_negated", "-1 *"),),
     ),

@@ -8,6 +8,7 @@ import torch
 
 from ...core.bounds import iwae_bound as _iwae_bound
 from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, unstable_only
+from ..floors import offset_by_constant
 from ..observe import Case
 from . import _draw
 from .s2_elbo import RECONSTRUCTION_ONLY
@@ -142,6 +143,27 @@ IWAE_MISTAKES = (
         "The bound averages the K weights: log((1/K) sum_k w_k) = logsumexp - log K. Without -log K the value grows with K and is no longer a lower bound on log p(x).",
         _IWAE,
         variants=(lambda lw: torch.logsumexp(lw, -1),),
+    ),
+    # stevengiacalone/triceratops PR #42: np.log(np.mean(np.nan_to_num(np.exp(lnL + 600)))), the 600 never subtracted.
+    Mistake(
+        "iwae_fixed_shift",
+        "a fixed shift added to the log-weights and never subtracted back",
+        "Every value of yours is the bound plus the same constant: a fixed number added to the log-weights before "
+        "exponentiating (log mean exp(log_w + c), to keep exp from underflowing) and never taken back out. The "
+        "log-sum-exp trick shifts by each example's largest log-weight m, because a fixed c cannot fit every scale "
+        "(exp still overflows or underflows once log_w + c leaves about [-100, 88] in float32), and then adds m back: "
+        "log mean_k w_k = m + log mean_k exp(log w_k - m), as torch.logsumexp(log_w, -1) - log K computes. (Done in "
+        "NumPy, such a shift also cuts the gradient to the log-weights.)",
+        _IWAE,
+        predicate=offset_by_constant,
+    ),
+    Mistake(
+        "iwae_log_k_sign",
+        "+ log K instead of - log K",
+        "The bound averages the K weights: log((1/K) sum_k w_k) = logsumexp(log_w) - log K. Adding log K multiplies "
+        "the sum by K instead of dividing it: the value is 2 log K too large and grows with K.",
+        _IWAE,
+        variants=(lambda lw: torch.logsumexp(lw, -1) + _log_k(lw),),
     ),
     Mistake(
         "iwae_subtracts_k",
