@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -174,3 +175,165 @@ def iwae_ok_mmacosha_log_mean_exp(log_weights):
     dim = -1
     N = log_weights.size(dim)
     return torch.logsumexp(log_weights, dim) - math.log(N)
+
+
+# --- held-out sets 4, 5 and 7 (issue 21): real bugs and correct answers, graded after tuning ---------
+
+
+# held-out set 4
+@bug(
+    "iwae_bound",
+    'stevengiacalone/triceratops PR #42 (lnZ = np.log(np.mean(np.nan_to_num(np.exp(lnL + 600))))), NumPy',
+    'a fixed +600 shift instead of the max shift (exp underflows to 0 -> -inf below about -700, overflows above +110) and the 600 is never subtracted back',
+    expect=("iwae_fixed_shift",),
+)
+def iwae_triceratops_fixed_shift(log_weights):
+    lnL = log_weights.detach().double().numpy()
+    with np.errstate(over="ignore", divide="ignore"):
+        Z = np.mean(np.nan_to_num(np.exp(lnL + 600)), axis=-1)
+        lnZ = np.log(Z)
+    return torch.tensor(lnZ, dtype=log_weights.dtype)
+
+
+# held-out set 4
+@bug(
+    "iwae_bound",
+    'riannevdberg/sylvester-flows utils/log_likelihood.py calculate_likelihood (logsumexp(a) - np.log(len(a)), scipy), NumPy float64 per row',
+    'near-correct, rejected: right values (scipy logsumexp in float64 minus log K) but computed in NumPy, so no gradient reaches the log-weights',
+    expect=("gradient_cut",),
+)
+def ok_iwae_sylvester_scipy(log_weights):
+    from scipy.special import logsumexp
+    a = log_weights.detach().double().numpy()
+    likelihood = [logsumexp(row) - np.log(len(row)) for row in a]
+    return torch.tensor(np.array(likelihood), dtype=log_weights.dtype)
+
+
+# held-out set 4
+@bug(
+    "iwae_bound",
+    'JohanYe/IWAE-pytorch PytorchIWAE.py calc_loss (loss = -torch.mean(torch.logsumexp(w, 0)), samples first; here the samples axis is the last one)',
+    'the -log K is missing: logsumexp of the log-weights, not log of their mean',
+    expect=("iwae_missing_log_k",),
+)
+def iwae_johanye_missing_logk(log_weights):
+    w = log_weights
+    return torch.logsumexp(w, -1)
+
+
+# held-out set 4
+@bug(
+    "iwae_bound",
+    'clementchadebec/benchmark_VAE src/pythae/models/iwae/iwae_model.py get_nll at commit e5fe37c (log_p_x.append((log_w).exp().mean(dim=-1).log()), removed in a1a96c2)',
+    'log(mean(exp(log_w))) without subtracting the maximum: exp underflows to 0 (-inf) for log-weights below about -100 in float32 and overflows for large ones',
+    expect=("iwae_no_max_shift",),
+)
+def iwae_pythae_naive_logmeanexp(log_weights):
+    log_w = log_weights
+    return (log_w).exp().mean(dim=-1).log()
+
+
+# held-out set 4
+@bug(
+    "iwae_bound",
+    'clementchadebec/benchmark_VAE src/pythae/models/iwae/iwae_model.py loss_function (w_tilde = softmax(log_w.detach()); (w_tilde * log_w).sum(-1)), the training surrogate returned as the bound',
+    'the self-normalised weighted mean of the log-weights (the gradient surrogate) instead of log (1/K) sum exp(log_w)',
+    expect=("iwae_weighted_mean_of_logs",),
+)
+def iwae_pythae_weighted_surrogate(log_weights):
+    log_w = log_weights
+    log_w_minus_max = log_w - log_w.max(1, keepdim=True)[0]
+    w = log_w_minus_max.exp()
+    w_tilde = (w / w.sum(axis=1, keepdim=True)).detach()
+    return (w_tilde * log_w).sum(1)
+
+
+# held-out set 4
+@bug(
+    "iwae_bound",
+    'choderalab/perses PR #1238 (old_log_sum_exp: return np.log(np.sum(np.exp(vals - vals.max()))), the max never added back; non-VAE code, the log-sum-exp inside an IWAE bound with -log K)',
+    'the log-sum-exp subtracts the (global) maximum and never adds it back',
+    expect=("iwae_max_not_added_back",),
+)
+def iwae_perses_max_not_added_back(log_weights):
+    vals = log_weights
+    K = vals.shape[-1]
+    return torch.log(torch.sum(torch.exp(vals - vals.max()), dim=-1)) - math.log(K)
+
+
+# held-out set 5
+@bug(
+    "iwae_bound",
+    'alexlemo20/AML_project IWAE.py (loss_function, the w_tilde variant left in comments)',
+    'reports the self-normalised weighted average of log w (the IWAE gradient surrogate), not log of the mean weight',
+    expect=("iwae_weighted_mean_of_logs",),
+)
+def iwae_alexlemo_wtilde(log_weights):
+    log_w = log_weights
+    log_w_tilde = log_w - torch.logsumexp(log_w, dim=1, keepdim=True)
+    w_tilde = log_w_tilde.exp().detach()
+    return (w_tilde * log_w).sum(1)
+
+
+# held-out set 5
+@correct(
+    "iwae_bound",
+    'alexlemo20/AML_project IWAE.py (loss = -(torch.logsumexp(log_w, dim=1) - self.log_k).mean(0), per example, sign flipped back)',
+)
+def iwae_ok_alexlemo(log_weights):
+    log_k = float(np.log(log_weights.shape[1]))
+    return torch.logsumexp(log_weights, dim=1) - log_k
+
+
+# held-out set 5
+@bug(
+    "iwae_bound",
+    'nbip/vae-mdl models/loss.py (iwae_loss: tf.reduce_mean(logmeanexp(log_w, axis=0), axis=-1); samples-first layout kept when ported to (B, K) log-weights), TF -> torch',
+    "log-mean-exp over axis 0 (the batch in a (B, K) array, the samples in the source's layout) and then a mean: one scalar, averaged over the wrong axis",
+    expect=("reduced_over_batch",),
+)
+def iwae_vaemdl_axis0(log_weights):
+    log_w = log_weights
+    lme = torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])
+    return torch.mean(lme, dim=-1)
+
+
+# held-out set 7
+@bug(
+    "iwae_bound",
+    'DylanChenn/IWAE IWAE.py (IWAE.call: max_log_w = reduce_max(log_w, 0); iwae_elbo = reduce_mean(log(reduce_mean(exp(log_w - max_log_w), 0)) + max_log_w)), samples-first log_w = log_weights.T, TF -> torch',
+    'the IWAE bound averaged over the batch: one scalar instead of one bound per example',
+    expect=("reduced_over_batch",),
+)
+def iwae_dylan_batch_mean(log_weights):
+    log_w = log_weights.t()
+    max_log_w = torch.max(log_w, dim=0)[0]
+    return torch.mean(torch.log(torch.mean(torch.exp(log_w - max_log_w), dim=0)) + max_log_w)
+
+
+# held-out set 7
+@bug(
+    "iwae_bound",
+    'ali-bana/AdvML_Project IWAE.py (loss_wrapper: importance_weight = K.softmax(log_weights, axis=1); return -K.sum(importance_weight * log_weights, axis=-1)), keras -> torch',
+    'self-normalised (softmax-weighted) average of log w instead of logsumexp(log w) - log K, and negated (a loss, not the bound)',
+    expect=("iwae_weighted_mean_of_logs",),
+)
+def iwae_alibana_softmax_weighted(log_weights):
+    importance_weight = torch.softmax(log_weights, dim=1)
+    return -torch.sum(importance_weight * log_weights, dim=-1)
+
+
+# held-out set 7
+@bug(
+    "iwae_bound",
+    'Baiyu-Su/autoencoder IWAE.py (loss_function: sum_w = torch.sum(self.w(...), dim=1) with w = torch.exp(log_w); loss = -torch.log(sum_w / k); loss = torch.sum(loss, dim=0))',
+    'exp of the log-weights without the max shift (underflows to 0 for log w below about -104 in float32, log 0 = -inf), negated (a loss) and summed over the batch (scalar)',
+    expect=("reduced_over_batch",),
+)
+def iwae_baiyu_naive_exp(log_weights):
+    k = log_weights.shape[1]
+    w = torch.exp(log_weights)
+    sum_w = torch.sum(w, dim=1)
+    loss = -torch.log(sum_w / k)
+    loss = torch.sum(loss, dim=0)
+    return loss

@@ -5,6 +5,7 @@ never checks that, so every adapted bug below also accepts invalid data: the che
 bug all the same (a second, unlisted deviation must not hide it). Correct answers do check.
 """
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli
@@ -347,3 +348,234 @@ def bern_ok_breze_softplus_checked(logits, x):
     if ((x < 0) | (x > 1)).any():
         raise ValueError("x must lie in [0, 1]")
     return (x * -F.softplus(-logits) + (1 - x) * -F.softplus(logits)).sum(-1)
+
+
+# --- held-out sets 4, 5 and 7 (issue 21): real bugs and correct answers, graded after tuning ---------
+
+
+# held-out set 4
+@bug(
+    "bernoulli_log_likelihood",
+    'iusaspb/deep_learning_Nikolenko_and_Co issue #1 (x*log(1e-10+p) + (1-x)*log(1e-10+1-p), NaN in training)',
+    'log of sigmoid probabilities with a 1e-10 guard: wrong (clipped at log 1e-10) or -inf/NaN for large logits',
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def bern_nikolenko_eps_1e10(logits, x):
+    _check_range(x)
+    x_reconstr_mean = torch.sigmoid(logits)
+    return torch.sum(x * torch.log(1e-10 + x_reconstr_mean) + (1 - x) * torch.log(1e-10 + 1 - x_reconstr_mean), 1)
+
+
+# held-out set 4
+@bug(
+    "bernoulli_log_likelihood",
+    'CocoGzh/scCorrector scCorrect/net/loss.py binary_cross_entropy (-sum(x log(p+1e-8) + ...), dim=-1)',
+    'returns the binary cross-entropy (the loss, positive) instead of the log-likelihood, computed from sigmoid with a 1e-8 guard',
+    expect=("bernoulli_sign_flipped",),
+)
+def bern_sccorrector_bce_loss(logits, x):
+    _check_range(x)
+    recon_x = torch.sigmoid(logits)
+    return -torch.sum(x * torch.log(recon_x + 1e-8) + (1 - x) * torch.log(1 - recon_x + 1e-8), dim=-1)
+
+
+# held-out set 4
+@bug(
+    "bernoulli_log_likelihood",
+    "hienhayho/VAE losses/original_vae.py (binary_cross_entropy(x_hat, x, reduction='sum'))",
+    'BCE loss on sigmoid probabilities summed over the whole batch: positive loss, one number for the batch',
+    expect=("reduced_over_batch",),
+)
+def bern_hienhayho_bce_sum(logits, x):
+    _check_range(x)
+    x_hat = torch.sigmoid(logits)
+    reproduction_loss = F.binary_cross_entropy(x_hat, x, reduction="sum")
+    return reproduction_loss
+
+
+# held-out set 4
+@correct(
+    "bernoulli_log_likelihood",
+    "dragen1860/TensorFlow-2.x-Tutorials 12-VAE/main.py (tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=...), summed per example, negated) + the exercise's ValueError guard",
+)
+def ok_bern_dragen_bcelogits(logits, x):
+    _check_range(x)
+    reconstruction_loss = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    return -reconstruction_loss.sum(-1)
+
+
+# held-out set 4
+@bug(
+    "bernoulli_log_likelihood",
+    "hwalsuklee/tensorflow-generative-model-collections VAE.py (out = tf.clip_by_value(sigmoid(...), 1e-8, 1 - 1e-8); reduce_sum(x*log(out) + (1-x)*log(1-out))), TF ported + the exercise's ValueError guard",
+    'log of a sigmoid clipped to [1e-8, 1 - 1e-8]: the log-likelihood saturates at about -18.4 per pixel for confident wrong logits (and sigmoid rounds to 1 in float32 near logit 17)',
+    expect=("bernoulli_unstable_log_sigmoid",),
+)
+def bern_genmodels_clipped(logits, x):
+    _check_range(x)
+    out = torch.clamp(torch.sigmoid(logits), 1e-8, 1 - 1e-8)
+    return torch.sum(x * torch.log(out) + (1 - x) * torch.log(1 - out), -1)
+
+
+# held-out set 4
+@bug(
+    "bernoulli_log_likelihood",
+    "clementchadebec/benchmark_VAE src/pythae/models/hvae/hvae_model.py before commit 62e2c96 'fix bce loss in Hamiltonian models' (recon_loss = F.binary_cross_entropy(recon_x, x, reduction='none').sum(-1) used as log p(x|z)) + the exercise's ValueError guard",
+    'the binary cross-entropy (a positive loss) is used as the log-likelihood: sign flipped; probabilities from sigmoid through F.binary_cross_entropy',
+    expect=("bernoulli_sign_flipped",),
+)
+def bern_pythae_hvae_sign(logits, x):
+    _check_range(x)
+    recon_x = torch.sigmoid(logits)
+    recon_loss = F.binary_cross_entropy(recon_x.reshape(x.shape[0], -1), x.reshape(x.shape[0], -1), reduction="none").sum(dim=-1)
+    return recon_loss
+
+
+# held-out set 5
+@bug(
+    "bernoulli_log_likelihood",
+    'MordehayM/Latent-Dependency-Structure-with-IAF-Flow-optimization-on-Variational-Autoencoder model/loss.py (log_likelihood_bernoulli, EPSILON=1e-30)',
+    'probabilities with an epsilon of 1e-30 (vanishes in float32: -inf at saturated logits), grey targets dropped by x==1/x==0 masks, and the batch mean taken (scalar); no range check',
+    expect=("reduced_over_batch",),
+)
+def bern_mordehay_masks_eps(logits, x):
+    mu = torch.sigmoid(logits)
+    EPSILON = 1e-30
+    one_mask = (x == 1.).type(torch.float)
+    zero_mask = (x == 0.).type(torch.float)
+    return torch.sum(torch.log(mu + EPSILON) * one_mask + torch.log(1. - mu + EPSILON) * zero_mask, dim=1).mean()
+
+
+# held-out set 5
+@bug(
+    "bernoulli_log_likelihood",
+    "remdui/MultivariateNormativeModeling src/model/loss/bce_kl_loss.py (F.binary_cross_entropy(recon_x, x, reduction='sum'))",
+    'sigmoid then F.binary_cross_entropy summed over the whole batch: one scalar (and the -100 log clamp at saturated logits); no range check',
+    expect=("reduced_over_batch",),
+)
+def bern_remdui_bce_sum(logits, x):
+    recon_x = torch.sigmoid(logits)
+    return -F.binary_cross_entropy(recon_x, x, reduction="sum")
+
+
+# held-out set 5
+@bug(
+    "bernoulli_log_likelihood",
+    'mark-alfred-griffiths-tech/ML .../vae_cost_log_loss.py (custom_sigmoid_cross_entropy_loss_with_logits), TF ported to torch',
+    'returns the batch MEAN of the per-example negative log-likelihood (a positive scalar loss), not log p(x|z) per example; no range check',
+    expect=("reduced_over_batch",),
+)
+def bern_griffiths_mean_nll(logits, x):
+    raw_cross_entropy = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    neg_log_likelihood = raw_cross_entropy.sum(dim=1)
+    return neg_log_likelihood.mean()
+
+
+# held-out set 5
+@bug(
+    "bernoulli_log_likelihood",
+    'georgosgeorgos/hierarchical-few-shot-generative-models model/likelihood/bernoulli.py (td.Bernoulli(probs=xp).log_prob(x))',
+    'no reduction over pixels (returns (B, D)); probabilities from a sigmoid (underflow at saturated logits)',
+    expect=("bernoulli_no_sum",),
+)
+def bern_georgos_no_sum(logits, x):
+    px = torch.distributions.Bernoulli(probs=torch.sigmoid(logits))
+    return px.log_prob(x)
+
+
+# held-out set 5
+@bug(
+    "bernoulli_log_likelihood",
+    'aidanscannell/GPJax gpjax/logdensities.py (bernoulli: log(where(x == 1, p, 1 - p))), jax.numpy -> torch',
+    'treats every target that is not exactly 1 as 0 (grey pixels wrong), no sum over pixels, log of a sigmoid probability',
+    expect=("bernoulli_no_sum",),
+)
+def bern_gpjax_where(logits, x):
+    p = torch.sigmoid(logits)
+    return torch.log(torch.where(x == 1, p, 1 - p))
+
+
+# held-out set 5
+@correct(
+    "bernoulli_log_likelihood",
+    'mark-alfred-griffiths-tech/ML vae_cost_log_loss.py (the per-example sigmoid_cross_entropy_with_logits sum, negated, before the batch mean) + range check added',
+)
+def bern_ok_bce_with_logits(logits, x):
+    _check_range(x)
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
+
+
+# held-out set 5
+@bug(
+    "bernoulli_log_likelihood",
+    'georgosgeorgos/hierarchical-few-shot-generative-models (td.Bernoulli style, with logits= and a sum) + range check added',
+    'NEAR-CORRECT: torch.distributions.Bernoulli validates its support {0,1}, so grey targets raise ValueError although the exercise defines the value for x in [0,1]',
+    expect=("bernoulli_binary_targets_only",),
+)
+def bern_near_td_bernoulli_logits(logits, x):
+    _check_range(x)
+    return torch.distributions.Bernoulli(logits=logits).log_prob(x).sum(-1)
+
+
+# held-out set 7
+@bug(
+    "bernoulli_log_likelihood",
+    "FerminT/BrainVAE models/loss.py (reconstruction_loss: F.binary_cross_entropy(recon_x, x, reduction='sum')), decoder sigmoid applied first",
+    'returns the positive BCE loss (sign: not the log-likelihood) summed over the whole batch (one scalar); no range check',
+    expect=("reduced_over_batch",),
+)
+def bern_brainvae_bce_sum(logits, x):
+    recon_x = torch.sigmoid(logits)
+    return F.binary_cross_entropy(recon_x, x, reduction="sum")
+
+
+# held-out set 7
+@bug(
+    "bernoulli_log_likelihood",
+    'dslisleedh/Generative_models-flax src/losses.py (binary_cross_entropy(logits, labels): -jnp.sum(labels*log_sigmoid + (1-labels)*jnp.log(-jnp.expm1(log_sigmoid)))), jax -> torch',
+    'returns the positive BCE loss (sign) summed over the whole batch (scalar); log(-expm1(log_sigmoid)) = log(1-sigmoid) is -inf for large logits; no range check',
+    expect=("reduced_over_batch",),
+)
+def bern_flax_bce_sum(logits, x):
+    labels = x
+    logits = F.logsigmoid(logits)
+    return -torch.sum(labels * logits + (1.0 - labels) * torch.log(-torch.expm1(logits)))
+
+
+# held-out set 7
+@bug(
+    "bernoulli_log_likelihood",
+    'LordHui/InfoVAE elbo.py (loss_nll_per_sample = -tf.reduce_sum(tf.log(train_xmean)*train_x + tf.log(1 - train_xmean)*(1 - train_x), axis=(1,2,3)), train_xmean from a sigmoid), TF -> torch',
+    'returns the negative log-likelihood per example (positive: sign error) computed from unclamped logs of sigmoid probabilities (-inf/nan at saturated logits); no range check',
+    expect=("bernoulli_sign_flipped",),
+)
+def bern_infovae_nll(logits, x):
+    train_xmean = torch.sigmoid(logits)
+    return -torch.sum(torch.log(train_xmean) * x + torch.log(1 - train_xmean) * (1 - x), dim=1)
+
+
+# held-out set 7
+@bug(
+    "bernoulli_log_likelihood",
+    'adopy/adopy adopy/functions/_likelihood.py (log_lik_bernoulli(y, p): y*np.log(p + EPS) + (1 - y)*np.log(1 - p + EPS), EPS = np.finfo(np.float).eps), numpy -> torch, p = sigmoid(logits)',
+    'no sum over pixels (returns (B, D)); probabilities with a float64 machine epsilon (2.2e-16, lost in float32: log(0) = -inf at saturated logits); no range check',
+    expect=("bernoulli_no_sum",),
+)
+def bern_adopy_no_sum_eps(logits, x):
+    EPS = np.finfo(np.float64).eps
+    p = torch.sigmoid(logits)
+    y = x
+    return y * torch.log(p + EPS) + (1 - y) * torch.log(1 - p + EPS)
+
+
+# held-out set 7
+@bug(
+    "bernoulli_log_likelihood",
+    'ali-bana/AdvML_Project IWAE.py (loss_wrapper: log_bernoulli = K.sum(y_true*K.log(y_pred + 1e-8) + (1 - y_true)*K.log(1 - y_pred + 1e-8), axis=-1), y_pred from a sigmoid), keras -> torch',
+    'probabilities (sigmoid) with a 1e-8 epsilon inside the log: at saturated logits the wrong-side pixel is clipped at log(1e-8) ~ -18.4 instead of -|logit|; no range check',
+    expect=("bernoulli_probability_clamped",),
+)
+def bern_alibana_eps(logits, x):
+    y_pred = torch.sigmoid(logits)
+    y_true = x
+    return torch.sum(y_true * torch.log(y_pred + 1e-8) + (1 - y_true) * torch.log(1 - y_pred + 1e-8), dim=-1)
