@@ -344,7 +344,7 @@ EXPECTED = {
     "iw_exp_weights": 'wrong_input',
     "iw_half": 'wrong_input',
     "iw_2x": 'wrong_input',
-    "iw_log_K_plus": 'iwae_missing_log_k',
+    "iw_log_K_plus": 'iwae_log_k_sign',
     "iw_divide_K": 'mean_over_last_axis',
     "iw_batch_mean": 'reduced_over_batch',
     "iw_shift_wrong": 'iwae_max_not_added_back',

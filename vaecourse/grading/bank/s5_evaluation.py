@@ -74,12 +74,13 @@ EVALUATION_MISTAKES = (
     Mistake(
         "eval_bound_depends_on_beta",
         "the training weight beta used elsewhere in the reported bound",
-        "Your bound changes with beta: the training weight enters it in another place than beta * KL (on the "
-        "reconstruction term, beta * recon - KL, or dividing the KL, recon - KL / beta). The bound on log p(x) is a "
+        "Your bound changes with beta: the training weight enters it elsewhere than as beta * KL alone (on the "
+        "reconstruction term, beta * recon - KL, on the whole bound, beta * (recon - KL), or dividing the KL, "
+        "recon - KL / beta). The bound on log p(x) is a "
         "property of the model and q, not of how they were trained: recon - KL, with weight 1 on both terms, whatever "
         "beta or warm-up weight training used.",
         _EVAL,
-        variants=(lambda r, k, beta: beta * r - k, lambda r, k, beta: r - k / beta),
+        variants=(lambda r, k, beta: beta * r - k, lambda r, k, beta: r - k / beta, lambda r, k, beta: beta * (r - k)),
     ),
     Mistake(
         "eval_reports_training_loss",
@@ -137,6 +138,7 @@ TERM_LIBRARIES = {
         ),
         reference={_T[0]: 1, _T[1]: -1},
         readings=(
+            Reading({_T[0]: 0, _T[3]: 1, _T[1]: 0, _T[2]: -1}, "eval_bound_depends_on_beta"),  # beta * (recon - KL)
             Reading({_T[1]: 0, _T[2]: -1}, "eval_bound_includes_beta"),
             Reading({_T[0]: -1, _T[1]: 0, _T[2]: 1}, "eval_reports_training_loss"),
             Reading({_T[1]: 0, _T[2]: 1}, "kl_added"),
