@@ -508,7 +508,7 @@ def bern_ok_bce_with_logits(logits, x):
 # held-out set 5
 @bug(
     "bernoulli_log_likelihood",
-    'georgosgeorgos/hierarchical-few-shot-generative-models (td.Bernoulli style, with logits= and a sum) + range check added',
+    'georgosgeorgos/hierarchical-few-shot-generative-models model/likelihood/bernoulli.py (td.Bernoulli style, with logits= and a sum) + range check added',
     'NEAR-CORRECT: torch.distributions.Bernoulli validates its support {0,1}, so grey targets raise ValueError although the exercise defines the value for x in [0,1]',
     expect=("bernoulli_binary_targets_only",),
 )
