@@ -33,6 +33,7 @@ from .mistakes import GRADIENT_CUT
 from .model_exercise import grade_model
 from .registry import get_exercise
 from .sandbox import DEFAULT_TIMEOUT_S, OUTPUT_LIMIT_CHARS, SandboxOutcome, run_sandboxed
+from .trusted_records import observed
 
 SEED_ENV = "VAECOURSE_CHECK_SEED"
 TIMEOUT_ENV = "VAECOURSE_CHECK_TIMEOUT"
@@ -110,10 +111,15 @@ def _signature_problem(exercise: FunctionExercise, answer, cases: list[Case]) ->
     return None
 
 
-def _variant_records(exercise: FunctionExercise, cases: list[Case]) -> list[tuple]:
-    """Each catalogued variant's records on the cases (trusted code, run here in the grader's process)."""
-    own = [(m, observe(v, cases)) for m in exercise.mistakes for v in m.variants]
-    return own + [(m, observe(v, cases)) for m, v in misreading_variants(exercise)]
+def _variant_records(exercise: FunctionExercise, cases: list[Case], seed: int, what: str = "cases") -> list[tuple]:
+    """Each catalogued variant's records on the cases of ``seed`` (trusted code, run here in the grader's process, once per seed)."""
+    variants = [(m, v) for m in exercise.mistakes for v in m.variants] + misreading_variants(exercise)
+    return observed(exercise, seed, f"variants on {what}", variants, cases)
+
+
+def _reference_records(exercise: FunctionExercise, cases: list[Case], seed: int, what: str = "cases") -> list[dict]:
+    """The hidden reference's records on the cases of ``seed`` (run here, in the grader's process, once per seed)."""
+    return observed(exercise, seed, f"reference on {what}", [(None, exercise.reference)], cases)[0][1]
 
 
 def _diagnosis_result(
@@ -161,7 +167,9 @@ def _numpy_on_graph(exercise: FunctionExercise, student: list, cases: list[Case]
     return sorted({exercise.params[i].split("=")[0] for n in decided for i in by_name[n].grad_args})
 
 
-def _grade_numpy_answer(exercise: FunctionExercise, answer, cases: list[Case], names: list[str], timeout: float) -> R.CheckResult:
+def _grade_numpy_answer(
+    exercise: FunctionExercise, answer, cases: list[Case], seed: int, names: list[str], timeout: float
+) -> R.CheckResult:
     """Grade an answer that converts inputs requiring grad to NumPy: its values on plain inputs, then the cut gradient.
 
     On inputs that require grad torch refuses ``.numpy()``, so the answer's values are read again on the same
@@ -176,7 +184,7 @@ def _grade_numpy_answer(exercise: FunctionExercise, answer, cases: list[Case], n
     own = next((m for m in exercise.mistakes if m.predicate is gradient_cut), GRADIENT_CUT)
     plain = [replace(c, grad_args=()) for c in cases]
     outcome = run_sandboxed(lambda: observe(answer, plain), timeout)
-    reference = observe(exercise.reference, plain)
+    reference = _reference_records(exercise, plain, seed, "cases without gradients")
     failure = _sandbox_failure(exercise, outcome, timeout)
     if failure:
         return failure
@@ -186,7 +194,7 @@ def _grade_numpy_answer(exercise: FunctionExercise, answer, cases: list[Case], n
         note = f"No gradient reaches {' and '.join(f'`{n}`' for n in names)}: {cut[0].lower()}{cut[1:]}"
         decided = tuple(c.name for c in cases if c.grad_args)
         return _diagnosis_result(exercise, Diagnosis(own, decided, exact=True, note=note), plain, student, reference)
-    found = diagnose(exercise, student, reference, plain, _variant_records(exercise, plain))
+    found = diagnose(exercise, student, reference, plain, _variant_records(exercise, plain, seed, "cases without gradients"))
     if found is not None:
         note = (found.note + "\n" if found.note else "") + "Besides, no gradient reaches the inputs: " + cut[0].lower() + cut[1:]
         return _diagnosis_result(exercise, Diagnosis(found.mistake, found.cases, exact=False, note=note), plain, student, reference)
@@ -241,7 +249,7 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     problem = _signature_problem(exercise, answer, cases)
     if problem:
         return R.make_result(exercise, R.FAILED, problem, review=(exercise.section,))
-    reference = observe(exercise.reference, cases)
+    reference = _reference_records(exercise, cases, seed)
     expected_errors = [c.raises for c in cases]
     got_errors = [r.get("raised", {}).get("error_type") for r in reference]
     assert got_errors == expected_errors, f"the reference of {exercise.id} raised: {reference}"
@@ -268,8 +276,8 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
         return R.make_result(exercise, R.PASSED, _passed_message(exercise, cases))
     numpy_cut = _numpy_on_graph(exercise, student, cases) if difference.code == "raised" else []
     if numpy_cut:
-        return _grade_numpy_answer(exercise, answer, cases, numpy_cut, timeout)
-    found = diagnose(exercise, student, reference, cases, _variant_records(exercise, cases))
+        return _grade_numpy_answer(exercise, answer, cases, seed, numpy_cut, timeout)
+    found = diagnose(exercise, student, reference, cases, _variant_records(exercise, cases, seed))
     if found is not None:
         return _diagnosis_result(exercise, found, cases, student, reference)
     if difference.code == "raised":

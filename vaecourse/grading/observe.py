@@ -147,7 +147,9 @@ def observe_case(fn: Callable, case: Case) -> dict:
             output = fn(*call)
         else:
             with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(case.rng_seed)
+                # the CPU generator, the one fork_rng restores (torch.manual_seed would also queue a seed for
+                # every accelerator, and on a machine without one record a stack trace each time: slow)
+                torch.default_generator.manual_seed(case.rng_seed)
                 output = fn(*call)
     except Exception as exc:  # noqa: BLE001 - anything the learner's code raises is a finding
         record["raised"] = describe_exception(exc)
