@@ -299,7 +299,7 @@ EXPECTED = {
     "rp_std_from_mu_numpy_style": 'wrong_input',
     "rp_var_mu_scaled": 'reparam_mean_scaled',
     "rp_half_exp_logvar_plus_mu": None,
-    "rp_2mu": 'wrong_input',
+    "rp_2mu": 'formula_term_changed',  # the term fit: "mu is counted twice"
     "rp_eps_as_mu": 'reparam_eps_not_scaled',
     "rp_logvar_std_exp_then_half_mu": 'wrong_input',
     "kl_mu_for_logvar": 'wrong_input',
@@ -376,7 +376,7 @@ def test_correct_variant_passes(exercise, name, fn):
     [
         (R, rp_std_from_mu, "when `mu` is used in place of `logvar`"),
         (R, rp_mu_logvar_swapped, "when `mu` and `logvar` are swapped"),
-        (R, rp_2mu, "when `2 * mu` is used in place of `mu`"),
+        (K, kl_2mu, "when `2 * mu` is used in place of `mu`"),
         (K, kl_neg_logvar, "when `-logvar` is used in place of `logvar`"),
         (B, bern_one_minus_x, "when `-logits` is used in place of `logits` (or, the same values, when `1 - x` is used in place of `x`)"),
         (I, iw_exp_weights, "when `exp(log_weights)` is used in place of `log_weights`"),

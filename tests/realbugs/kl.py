@@ -514,3 +514,334 @@ def kl_ok_cross_validated_distributions(mu, logvar):
     q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
     p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
     return torch.distributions.kl_divergence(q, p).sum(-1)
+
+
+# --- held-out sets 4 and 5 (seen; judged in /work/heldout4/results_base.md, /work/heldout5/expected.md) ---------
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: SupaeroDataScience/deep-learning PR #6 (VAE loss used mu^2 + sigma^2 - log(sigma) - 1/2)',
+    'the 1/2 is missing on mu^2 + sigma^2 (only the -1/2 constant kept): (mu^2 + sigma^2 - log sigma - 1/2)',
+    expect=('kl_half_on_some_terms',),
+)
+def kl_supaero_half_forgotten(mu, logvar):
+    sigma = torch.exp(0.5 * logvar)
+    return torch.sum(mu ** 2 + sigma ** 2 - torch.log(sigma) - 0.5, dim=1)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: serre-lab/vfm src/utils/losses.py (kld: -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()))',
+    'summed over the batch too: one number for the whole batch instead of one KL per example',
+    expect=('kl_batch_mean',),
+)
+def kl_vfm_sum_everything(mu, logvar):
+    kl_divergence = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return kl_divergence
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: seyongk/Learning-Music-Variational-AutoEncoder loss.py (in-place chain, torch.mean(KLD_element).mul_(-0.5))',
+    'torch.mean over batch and latent dims: a 0-d mean where a per-example sum over latent dims belongs',
+    expect=('kl_mean_over_everything',),
+)
+def kl_seyongk_inplace_mean(mu, logvar):
+    KLD_element = mu.pow(2).add_(logvar.exp()).mul_(-1).add_(1).add_(logvar)
+    return torch.mean(KLD_element).mul_(-0.5)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: MatteoZanella/Sty-Paint model/training/losses.py (KLDivergence.forward: sum(dim=-1) then torch.mean)',
+    'per-example KL summed correctly, then averaged over the batch: a 0-d batch mean instead of (B,)',
+    expect=('kl_batch_mean',),
+)
+def kl_stypaint_batch_mean(mu, logvar):
+    kl_loss = 1 + logvar - mu ** 2 - logvar.exp()
+    kl_loss = -0.5 * torch.sum(kl_loss, dim=-1)
+    return torch.mean(kl_loss)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: barisbatuhan/SSuperGAN functional/losses/kl_loss.py (torch.distributions kl_divergence(q, p).sum(1).mean())',
+    'per-example KL via torch.distributions, then averaged over the batch: a 0-d batch mean instead of (B,)',
+    expect=('kl_batch_mean',),
+)
+def kl_ssupergan_dist_batch_mean(mu, logvar):
+    std = torch.exp(0.5 * logvar)
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(std))
+    q = torch.distributions.Normal(mu, std)
+    kl_dvergence = torch.distributions.kl.kl_divergence(q, p)
+    kl_loss = kl_dvergence.sum(1).mean()
+    return kl_loss
+
+
+@correct(
+    'gaussian_kl',
+    'held-out set 4: ZhengyiLuo/PHC phc/learning/loss_functions.py kl_multi(qm, qv, pm, pv) with the prior pm = 0, pv = 0 (log-variances)',
+)
+def ok_kl_phc_general(mu, logvar):
+    qm, qv = mu, logvar
+    pm, pv = torch.zeros_like(mu), torch.zeros_like(logvar)
+    element_wise = 0.5 * (pv - qv + qv.exp() / pv.exp() + (qm - pm).pow(2) / pv.exp() - 1)
+    kl = element_wise.sum(-1)
+    return kl
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: masato-ka/airc-rl-agent issue #43 / vae/vae.py (logvar = softplus(fc2(h)); KL = -0.5*torch.mean(torch.sum(1 + torch.log(var) - mean**2 - var)))',
+    'the log-variance is used as the variance itself (log(var) and var), and the KL is summed over the whole batch',
+    expect=('kl_batch_mean', 'kl_logvar_as_variance'),
+)
+def kl_airc_logvar_as_var(mu, logvar):
+    mean, var = mu, logvar
+    KL = -0.5 * torch.mean(torch.sum(1 + torch.log(var) - mean ** 2 - var))
+    return KL
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: ssemeniuta/textvae issue #4 / vae.py (kld = 0.5 * T.sum(1 + log_sigma - mu ** 2 - T.exp(log_sigma), axis=1)), Theano ported to torch',
+    'the sign is flipped: returns minus the KL (the author subtracts it in the cost)',
+    expect=('kl_wrong_sign',),
+)
+def kl_textvae_negative(mu, logvar):
+    log_sigma = logvar
+    kld = 0.5 * torch.sum(1 + log_sigma - mu ** 2 - torch.exp(log_sigma), dim=1)
+    return kld
+
+
+@correct(
+    'gaussian_kl',
+    'held-out set 4: dragen1860/TensorFlow-2.x-Tutorials 12-VAE/main.py (kl_div = -0.5 * tf.reduce_sum(1. + log_var - tf.square(mu) - tf.exp(log_var), axis=-1)), TF ported, before the batch mean',
+)
+def ok_kl_dragen_tf(mu, logvar):
+    return -0.5 * torch.sum(1. + logvar - torch.square(mu) - torch.exp(logvar), dim=-1)
+
+
+@correct(
+    'gaussian_kl',
+    'held-out set 4: hwalsuklee/tensorflow-generative-model-collections VAE.py (0.5 * reduce_sum(square(mu) + square(sigma) - log(1e-8 + square(sigma)) - 1, [1])) with sigma = exp(logvar / 2), TF ported',
+)
+def ok_kl_genmodels_eps(mu, logvar):
+    sigma = torch.exp(0.5 * logvar)
+    return 0.5 * torch.sum(torch.square(mu) + torch.square(sigma) - torch.log(1e-8 + torch.square(sigma)) - 1, 1)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: Lightning-Universe/lightning-bolts src/pl_bolts/models/autoencoders/basic_vae/basic_vae_module.py step (kl = torch.distributions.kl_divergence(q, p); kl = kl.mean())',
+    'torch.distributions KL averaged over batch and latent dimensions: one 0-d number, and a mean where a sum over latent dimensions belongs',
+    expect=('kl_mean_over_everything',),
+)
+def kl_bolts_dist_mean(mu, logvar):
+    std = torch.exp(logvar / 2)
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(std))
+    q = torch.distributions.Normal(mu, std)
+    kl = torch.distributions.kl_divergence(q, p)
+    kl = kl.mean()
+    return kl
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 4: blog.keras.io/building-autoencoders-in-keras.html VAE loss (kl_loss = - 0.5 * K.mean(1 + z_log_sigma - K.square(z_mean) - K.exp(z_log_sigma), axis=-1)), quoted in https://stats.stackexchange.com/questions/407178 and http://forums.fast.ai/t/intuition-behind-kl-divergence-regularization-in-vaes/1650',
+    'mean over the latent dimensions where a sum belongs (KL divided by the latent size)',
+    expect=('kl_mean_over_latent',),
+)
+def kl_kerasblog_mean_latent(mu, logvar):
+    z_mean, z_log_sigma = mu, logvar
+    kl_loss = -0.5 * torch.mean(1 + z_log_sigma - torch.square(z_mean) - torch.exp(z_log_sigma), dim=-1)
+    return kl_loss
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 5: NCAR/holodec-ml holodecml/vae/losses.py (loss_fn: KLD = -0.5*torch.mean(...))',
+    'mean over batch AND latent dims (scalar, = true batch-mean KL / D) instead of a per-example sum over latent dims',
+    expect=('kl_mean_over_everything',),
+)
+def kl_holodec_mean_all(mu, logvar):
+    return -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 5: hunhoon21/FontStyler src/models/loss.py (kld_loss)',
+    'summed over the whole batch as well as the latent dims: one scalar instead of one KL per example',
+    expect=('kl_batch_mean',),
+)
+def kl_fontstyler_sum_all(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 5: Tupryk/SHK_LIS imitation_learning/loss/vae_loss.py (kl_loss = torch.mean(-0.5*torch.sum(..., dim=1), dim=0))',
+    'per-example KL averaged over the batch: returns a scalar instead of shape (B,)',
+    expect=('kl_batch_mean',),
+)
+def kl_shk_batch_mean(mu, logvar):
+    return torch.mean(-0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp(), dim=1), dim=0)
+
+
+@bug(
+    'gaussian_kl',
+    "held-out set 5: jjgsherwood/COMSOC vae_utils.py (ELBO.KLD(mu, log_std); the encoder's 2nd output fed as log_std)",
+    'second argument treated as log-std (exp(2s), -2s) although it is the log-variance; also summed over the batch',
+    expect=('kl_batch_mean', 'kl_sigma_instead_of_variance'),
+)
+def kl_comsoc_logstd(mu, logvar):
+    log_std = logvar
+    return 0.5 * torch.sum(torch.exp(2 * log_std) + mu ** 2 - 2 * log_std - 1)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 5: PKU-YuanGroup/WF-VAE#2 (DiagonalGaussianDistribution.kl: dim=list(self.mean.shape)[1:])',
+    'passes the SIZES of the non-batch axes as dim= (sizes, not axis indices): IndexError for D >= 2',
+    expect=('size_passed_as_axis',),
+)
+def kl_wfvae_dims_are_sizes(mu, logvar):
+    var = logvar.exp()
+    return 0.5 * torch.sum(torch.pow(mu, 2) + var - 1.0 - logvar, dim=list(mu.shape)[1:])
+
+
+@correct(
+    'gaussian_kl',
+    'held-out set 5: Tupryk/SHK_LIS imitation_learning/loss/vae_loss.py (the per-example term inside the batch mean)',
+)
+def kl_ok_shk_inner(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp(), dim=1)
+
+
+@correct(
+    'gaussian_kl',
+    'held-out set 5: badrmarani/rolex uqvae/losses/elbo.py (distributions.kl_divergence(qzx, Normal(0,1)).sum(-1), before .mean(-1))',
+)
+def kl_ok_rolex_distributions(mu, logvar):
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    return torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).sum(-1)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 5: ranarag/ZSCRGAN misc/kl_div.py (KL_loss(mu, log_sigma): -log_sigma + 0.5*(-1 + exp(2*log_sigma) + mu^2), reduce_mean), TF -> torch, encoder log-variance passed as log_sigma',
+    'log-variance used as log-std (exp(2s), -s) and the mean over batch and latent dims (scalar) instead of a per-example sum',
+    expect=('kl_mean_over_everything', 'kl_sigma_instead_of_variance'),
+)
+def kl_zscrgan_logsigma_mean(mu, logvar):
+    log_sigma = logvar
+    loss = -log_sigma + 0.5 * (-1 + torch.exp(2. * log_sigma) + torch.square(mu))
+    return torch.mean(loss)
+
+
+@correct(
+    'gaussian_kl',
+    'held-out set 5: westwing84/VAE Losses.py (KLLoss.call: -0.5 * reduce_sum(1 + z_logvar - square(z_mean) - exp(z_logvar), axis=-1)), TF -> torch',
+)
+def kl_ok_westwing(mu, logvar):
+    kl_loss = 1 + logvar - torch.square(mu) - torch.exp(logvar)
+    return -0.5 * torch.sum(kl_loss, dim=-1)
+
+
+# --- held-out set 7 (collected for tuning; what a right name must say: /work/heldout7/expected.md) -----------
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: hengdashi/EEG_Classification src/vae/optimizer.py (loss_function: KLD = -0.5*torch.mean(torch.sum(1 + 2*logvar - mu.pow(2) - logvar.exp().pow(2), 1)))',
+    'log-variance treated as log-std (2*logvar, exp(logvar)^2) and the per-example KL averaged over the batch (scalar)',
+    expect=('kl_batch_mean', 'kl_sigma_instead_of_variance'),
+)
+def kl_eeg_logstd_batchmean(mu, logvar):
+    return -0.5 * torch.mean(torch.sum(1 + 2 * logvar - mu.pow(2) - logvar.exp().pow(2), 1))
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: FerminT/BrainVAE models/loss.py (kl_divergence: -0.5 * sum(1 + logvar - mu.pow(2) - logvar.exp()))',
+    'summed over the batch as well as the latent dims: one scalar instead of one KL per example',
+    expect=('kl_batch_mean',),
+)
+def kl_brainvae_sum_all(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: Asrith-Dasari/VAE vae.py (CustomVariationalLoss: kl_loss = torch.mean(-0.5 * torch.sum(1 + log_variance - mean.pow(2) - log_variance.exp()), dim=0))',
+    'the inner sum has no dim, so it sums over batch AND latent dims; the outer mean(dim=0) of a scalar is a no-op: one batch-summed scalar instead of one KL per example',
+    expect=('kl_batch_mean',),
+)
+def kl_asrith_sum_then_mean(mu, logvar):
+    mean, log_variance = mu, logvar
+    return torch.mean(-0.5 * torch.sum(1 + log_variance - mean.pow(2) - log_variance.exp()), dim=0)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: Zzznorlax/conv-vae core/metric.py (kl_divergence: kld = -0.5*torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1); return kld.mean())',
+    'per-example KL averaged over the batch: returns a scalar instead of shape (B,)',
+    expect=('kl_batch_mean',),
+)
+def kl_zzz_batch_mean(mu, logvar):
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+    return kld.mean()
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: bdoerfchen/FaceVAE implementations/variants/layers/KLDivergenceLayer.py (kl_batch = K.sum(-0.5*(1 + log_variance - K.square(mean) - K.exp(log_variance)), axis=[1]) * 255; K.mean(kl_batch * KL_LOSS_FACTOR, axis=-1)), keras -> torch',
+    'the KL is multiplied by 255 (a pixel-range constant) and then averaged over the batch: scalar, 255x the batch-mean KL',
+    expect=('kl_batch_mean',),
+)
+def kl_facevae_times255(mu, logvar):
+    mean, log_variance = mu, logvar
+    KL_LOSS_FACTOR = 1
+    kl_batch = torch.sum(-0.5 * (1 + log_variance - mean.pow(2) - log_variance.exp()), dim=1) * 255
+    return torch.mean(kl_batch * KL_LOSS_FACTOR, dim=-1)
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: min9813/vae_practice src/lib/lossfunction/kl_div.py (kl_div_normal: q_var = q_log_var.exp_(); kl = -0.5 * torch.mean(1 + q_log_var - q_mean*q_mean - q_var))',
+    'exp_() is in place: it overwrites the log-variance with the variance, so the formula uses var where log var belongs (and the in-place op fails on a tensor that requires grad); also a mean over batch and latent dims (scalar)',
+    expect=('mutated_input',),
+)
+def kl_min9813_inplace_exp(mu, logvar):
+    q_mean, q_log_var = mu, logvar
+    q_var = q_log_var.exp_()
+    kl = -0.5 * torch.mean(1 + q_log_var - q_mean * q_mean - q_var)
+    return kl
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: 22anushka/DeepLearning-coding-problems kl_divergence.py (kl_divergence_normal(mu_p, sigma_p, mu_q, sigma_q): log(sigma_q/sigma_p) + 0.5*((mu_p-mu_q)^2/sigma_q^2 + sigma_p^2/sigma_q^2) - 0.5), numpy -> torch, sigma_p = exp(0.5*logvar), N(0, 1) prior',
+    'elementwise KL with no sum over the latent dimensions: returns (B, D) instead of one KL per example',
+    expect=('kl_no_reduction',),
+)
+def kl_anushka_no_sum(mu, logvar):
+    mu_p, sigma_p, mu_q, sigma_q = mu, torch.exp(0.5 * logvar), 0.0, 1.0
+    norm_mean_diff = (mu_p - mu_q) ** 2 / (sigma_q ** 2)
+    variance_shift = (sigma_p ** 2) / (sigma_q ** 2)
+    log_term = torch.log(sigma_q / sigma_p)
+    const = 1 / 2
+    kl_div = log_term + const * (norm_mean_diff + variance_shift) - const
+    return kl_div
+
+
+@bug(
+    'gaussian_kl',
+    'held-out set 7: lerhshong/VAE vae_utils.py (train_a_network: loss_kl = np.mean(np.sum(np.exp(z_sigma) + np.square(z_mu) - z_sigma - 0.5*np.ones(z_sigma.shape), axis=1)), latent-first (n_z, m) layout, z_sigma the log-variance), numpy -> torch with mu.T / logvar.T',
+    'wrong constants (no overall 1/2 and -0.5 instead of -1: each term is 2*KL_d + 0.5), summed over the batch (axis=1 of the (D, B) layout) and averaged over the latent dims: one scalar',
+    expect=('kl_batch_mean', 'kl_half_on_some_terms'),
+)
+def kl_lerhshong_constants(mu, logvar):
+    z_mu, z_sigma = mu.T, logvar.T
+    return torch.mean(torch.sum(torch.exp(z_sigma) + torch.square(z_mu) - z_sigma - 0.5 * torch.ones(z_sigma.shape, dtype=z_sigma.dtype), dim=1))

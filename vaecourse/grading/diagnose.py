@@ -18,10 +18,12 @@ from dataclasses import dataclass
 import torch
 
 from .compare import describe_value, gradient_missing, records_agree
+from .diagnose_axis_sizes import size_as_axis
 from .diagnose_inputs import wrong_inputs
 from .diagnose_schedules import ramp
 from .diagnose_shapes import broadcast_square
 from .diagnose_terms import term_fit
+from .diagnose_unit_axes import unit_axes
 from .exercise import FunctionExercise, Mistake, gradient_cut
 from .mistakes import GENERIC_BY_NAME, GRADIENT_CUT
 from .observe import Case, as_floats
@@ -616,12 +618,19 @@ def _scalar(exercise, student, reference, cases, variant_records, owners, decide
         rec = next((r for r in recs if r["case"] == name), None)
         return _tensor(rec) if rec else None
 
-    def matches(target_of) -> bool:
+    def matches(target_of, nan_alike: bool = False) -> bool:
+        finite = 0  # with nan_alike, NaN (or the same infinity) matches NaN, where at least one finite case decides
         for name in names:
             got, want = _tensor(s_by[name]), target_of(name)
-            if got is None or want is None or not _close(got.reshape(()), want.reshape(()), by_name[name], loose=10.0):
+            if got is None or want is None:
                 return False
-        return True
+            g, w = got.reshape(()), want.reshape(())
+            if nan_alike and not bool(torch.isfinite(w)) and (bool(torch.isnan(g) & torch.isnan(w)) or bool(g == w)):
+                continue
+            if not _close(g, w, by_name[name], loose=10.0):
+                return False
+            finite += 1
+        return finite > 0
 
     owner_reduction = {}
     for owner in owners:  # which reduction of the reference each owner's variant is
@@ -644,12 +653,18 @@ def _scalar(exercise, student, reference, cases, variant_records, owners, decide
             if matches(lambda n: reduce(_tensor(r_by[n]), by_name[n]) * (maps[n][0] if maps else 1.0) if (maps is None or n in maps) else None):
                 note = " ".join(t for t in (said, f"Your values also show a second mistake: {atom.title}." if atom else "") if t)
                 return Diagnosis(base, decided, note=note)
+    for label, reduce in reductions.items():  # a reduction of the reference times one unknown constant, the same on every case
+        base, said = named(label)
+        scale = _common_ratio({n: (_tensor(s_by[n]), reduce(_tensor(r_by[n]), by_name[n])) for n in names})
+        if scale is not None:
+            note = f"Your output is {scale:.4g} times the {label} of the expected per-example values over the batch (a constant factor folded in: a weight, or a data range such as 255?)."
+            return Diagnosis(base, decided, note=note)
     for label, reduce in reductions.items():  # a reduction of another mistake's per-example values
         base, said = named(label)
         for mistake, recs in variant_records:
             if mistake in owners:
                 continue
-            if matches(lambda n: reduce(value(recs, n), by_name[n]) if value(recs, n) is not None and value(recs, n).dim() == 1 else None):
+            if matches(lambda n: reduce(value(recs, n), by_name[n]) if value(recs, n) is not None and value(recs, n).dim() == 1 else None, nan_alike=True):
                 return Diagnosis(base, decided, note=" ".join(t for t in (said, f"Your values also show a second mistake: {mistake.title}.") if t))
     if not owners:
         return None
@@ -662,6 +677,25 @@ def _scalar(exercise, student, reference, cases, variant_records, owners, decide
     # scalar for another reason (a squared error's mean, ...) is not named
     note = "Your output is one number where one value per example is due; its values are not a reduction of the expected ones either."
     return Diagnosis(reducing[0] if reducing else GENERIC_BY_NAME["reduced_over_batch"], decided, note=note)
+
+
+def _common_ratio(pairs: dict) -> float | None:
+    """The one constant c != 1 with got = c * want on every case (at least two with want != 0; got = 0 where want = 0), or None."""
+    ratios = []
+    for got, want in pairs.values():
+        if got is None or want is None or got.numel() != 1 or not bool(torch.isfinite(got).all() & torch.isfinite(want).all()):
+            return None
+        g, w = float(got.reshape(())), float(want.reshape(()))
+        if abs(w) < 1e-9:
+            if abs(g) > 1e-9:
+                return None
+            continue
+        ratios.append(g / w)
+    if len(ratios) < 2:
+        return None
+    c = sum(ratios) / len(ratios)
+    exact = all(abs(r - c) <= 1e-5 * abs(c) for r in ratios)
+    return c if exact and abs(c - 1) > 1e-3 and abs(c) > 1e-9 else None
 
 
 def _unstable(exercise, student, reference, cases) -> Diagnosis | None:
@@ -687,6 +721,9 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
     found = _gradient(exercise, student, reference, by_name) or _packaging(student, reference, cases)
     if found:
         return found
+    if squeezed := unit_axes(student, reference, _ordinary(cases)):  # (B, 1) for (B,): name the values, say the shape
+        found = diagnose(exercise, squeezed[0], reference, cases, variant_records)
+        return found and Diagnosis(found.mistake, found.cases, False, " ".join(t for t in (found.note, squeezed[1]) if t))
     for mistake in exercise.mistakes:
         if mistake.predicate is not None and mistake.predicate is not gradient_cut:
             if mistake.predicate(student, reference, cases):
@@ -702,11 +739,12 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
     ):  # right on every ordinary case: only a behaviour at the extremes is left to name
         return _unstable(exercise, student, reference, cases)
     for step in (
+        lambda: size_as_axis(student, reference, _ordinary(cases), GENERIC_BY_NAME, Diagnosis),
         lambda: ramp(exercise, student, reference, cases, Diagnosis),
         lambda: _constant(student, cases),  # all zeros or one value everywhere: any variant it matches, it matches by chance
         lambda: _robust(student, reference, cases, variant_records),
         lambda: _noise_parts(student, reference, cases, variant_records),
-        lambda: (lambda found: found and Diagnosis(*found))(term_fit(exercise, student, reference, cases)),
+        lambda: _terms(exercise, student, reference, cases, variant_records),
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
         lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),
         lambda: _deviations(student, reference, cases, variant_records),
@@ -720,6 +758,16 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         if found:
             return _with_packaging_note(found, student, reference, cases)
     return None
+
+
+def _terms(exercise, student, reference, cases, variant_records) -> Diagnosis | None:
+    """The term fit's reading; where it can only give a changed term an odd weight, a wrong input that explains the answer comes first."""
+    found = term_fit(exercise, student, reference, cases)
+    # "(2 * mu)^2: 2 * mu used in place of mu" says more than "mu^2 has weight 2 instead of 0.5"
+    if found and found[0].name == "formula_term_changed" and " has weight " in found[3]:
+        inputs = wrong_inputs(exercise, student, reference, variant_records, _ordinary(cases), _atoms(exercise, cases, reference, []), _tensor, Diagnosis)
+        return inputs or Diagnosis(*found)
+    return found and Diagnosis(*found)
 
 
 def _mostly_right(student, reference, cases) -> bool:

@@ -11,8 +11,11 @@ after at most one whole factor, as a least-squares combination of at most four t
 ordinary cases, and names the answer only when
 
 - the fit is exact on every ordinary case (within ten times the case's tolerance) and every
-  coefficient of the answer is simple (0, +-1, +-2, +-1/2);
+  coefficient of the answer is simple (0, +-1, +-2, +-1/2, and those the library adds, e.g. +-1/4);
 - every exact fit of the smallest size reads the same (terms that coincide on the cases name nothing);
+- a one-number answer where one value per example is due is read, where the library declares batch
+  ``reductions``, as a reduction of the terms (one row per case);
+  the reduction's mistake is the name, the readings are said beside it;
 - fits that readings explain completely are preferred (the first reading is the name, the others
   are said as further mistakes); a change no reading explains is described term by term ("log p(z)
   is missing") under the generic ``formula_term_changed``, or beside the name as a second change.
@@ -34,15 +37,16 @@ import torch
 from .compare import numbers_close
 from .mistakes import GENERIC_BY_NAME
 from .observe import as_floats
-from .terms import TermLibrary, Whole
+from .terms import Reduction, TermLibrary, Whole
 
 _SIMPLE = (0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
 
 
 def library_of(exercise) -> TermLibrary | None:
-    """The term library declared next to the exercise (``TERM_LIBRARIES`` of its reference's bank module), or None."""
-    module = sys.modules.get(getattr(exercise.reference, "__module__", ""), None)
-    return getattr(module, "TERM_LIBRARIES", {}).get(exercise.id)
+    """The term library declared next to the exercise (``TERM_LIBRARIES`` of its reference's or its bank module), or None."""
+    own = sys.modules.get(getattr(exercise.reference, "__module__", ""), None)
+    banks = [m for name, m in list(sys.modules.items()) if name.startswith(f"{__package__}.bank.")]  # a library reference
+    return next((lib for m in (own, *banks) if (lib := getattr(m, "TERM_LIBRARIES", {}).get(exercise.id)) is not None), None)
 
 
 def _column(fn, args) -> torch.Tensor | None:
@@ -53,8 +57,8 @@ def _column(fn, args) -> torch.Tensor | None:
     return out.flatten() if bool(torch.isfinite(out).all()) else None
 
 
-def _simple(a: float) -> float | None:
-    return next((v for v in _SIMPLE if abs(a - v) < 1e-3 * max(1.0, abs(v))), None)  # the exact check decides
+def _simple(a: float, simple: tuple = _SIMPLE) -> float | None:
+    return next((v for v in simple if abs(a - v) < 1e-3 * max(1.0, abs(v))), None)  # the exact check decides
 
 
 def _said(coefs: dict, labels) -> str:
@@ -82,14 +86,17 @@ def term_fit(exercise, student, reference, cases) -> tuple | None:
         return None
     ordinary = {c.name: c for c in cases if c.raises is None and c.summary is None and c.kind in ("fixed", "random")}
     s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
-    pairs = {}
+    pairs, same = {}, True
     for n in ordinary:
         ts, tr = _values(s_by.get(n)), _values(r_by.get(n))
         shapes = [rec["value"].get("shape") for rec in (s_by.get(n), r_by.get(n)) if rec and rec.get("value", {}).get("kind") == "tensor"]
-        if ts is None or tr is None or ts.numel() != tr.numel() or len(set(map(str, shapes))) > 1:
-            return None
+        if ts is None or tr is None or not bool(torch.isfinite(ts).all()):
+            return None  # NaN or inf is no sum of finite terms
+        same &= ts.numel() == tr.numel() and len(set(map(str, shapes))) <= 1
         pairs[n] = (ts, tr)
-    if not pairs or all(_near(ts, tr, ordinary[n]) for n, (ts, tr) in pairs.items()):
+    # one number per case where (B,) is due: read as a batch reduction of the terms, where the library declares them
+    scalar = bool(lib.reductions) and all(ts.numel() == 1 for ts, _ in pairs.values()) and any(tr.numel() > 1 for _, tr in pairs.values())
+    if not pairs or not (same or scalar) or (same and all(_near(ts, tr, ordinary[n]) for n, (ts, tr) in pairs.items())):
         return None
     labels = [t for t, _ in lib.terms]
     columns = {}
@@ -99,35 +106,43 @@ def term_fit(exercise, student, reference, cases) -> tuple | None:
             return None
         columns[label] = parts
     ref = {t: float(lib.reference.get(t, 0.0)) for t in labels}
+    simple = _SIMPLE + tuple(lib.simple)
 
-    def combined(coefs, i):
-        return sum(coefs[t] * columns[t][i] for t in labels if coefs[t] != 0)
+    def combined(coefs, i, cols):
+        return sum((coefs[t] * cols[t][i] for t in labels if coefs[t] != 0), torch.zeros_like(cols[labels[0]][i]))
 
-    if not all(_near(combined(ref, i), tr, ordinary[n]) for i, (n, (_, tr)) in enumerate(pairs.items())):
+    if not all(_near(combined(ref, i, columns), tr, ordinary[n]) for i, (n, (_, tr)) in enumerate(pairs.items())):
         return None  # the library does not rebuild the reference on these cases: it cannot read this answer
     mistakes = {m.name: m for m in exercise.mistakes}
-    rows = sum(tr.numel() for _, tr in pairs.values())
-    for strict, whole in itertools.product((True, False), (None, *lib.wholes)):  # fully explained fits first
+    args = [ordinary[n].args for n in pairs]
+    frames = [(None, columns)] if same else [
+        (r, {t: [r.reduce(p, *a).reshape(1) for p, a in zip(ps, args)] for t, ps in columns.items()}) for r in lib.reductions
+    ]
+    rows = sum(ts.numel() for ts, _ in pairs.values())
+    largest = 4
+    for strict, (reduction, cols), whole in itertools.product((True, False), frames, (None, *lib.wholes)):  # fully explained fits first
         factors = [1.0 if whole is None else float(whole.factor(*ordinary[n].args)) for n in pairs]
         targets = [ts / f for (ts, _), f in zip(pairs.values(), factors)]
-        y = torch.cat([t - combined(ref, i) for i, t in enumerate(targets)])
-        usable = [t for t in labels if float(torch.cat(columns[t]).abs().max()) > 1e-12]
-        for size in range(0 if whole is not None else 1, 5):
+        y = torch.cat([t - combined(ref, i, cols) for i, t in enumerate(targets)])
+        usable = [t for t in labels if float(torch.cat(cols[t]).abs().max()) > 1e-12]
+        for size in range(0 if whole is not None or reduction is not None else 1, largest + 1):
             if size >= rows:
                 break
             readings = set()
             for subset in itertools.combinations(usable, size):
                 coefs = dict(ref)
                 if subset:
-                    design = torch.stack([torch.cat(columns[t]) for t in subset], dim=1)
+                    design = torch.stack([torch.cat(cols[t]) for t in subset], dim=1)
                     delta = torch.linalg.lstsq(design, y[:, None]).solution.flatten().tolist()
-                    simple = [_simple(ref[t] + d) for t, d in zip(subset, delta)]
-                    if None in simple:
+                    snapped = [_simple(ref[t] + d, simple) for t, d in zip(subset, delta)]
+                    if None in snapped:
                         continue
-                    coefs.update(zip(subset, simple))
-                exact = all(_near(targets[i] * f, combined(coefs, i) * f, ordinary[n]) for i, (n, f) in enumerate(zip(pairs, factors)))
-                if exact and (coefs != ref or whole is not None):
-                    readings.add((tuple(sorted(coefs.items())), _read(lib, coefs, ref, whole)))
+                    coefs.update(zip(subset, snapped))
+                exact = all(_near(targets[i] * f, combined(coefs, i, cols) * f, ordinary[n]) for i, (n, f) in enumerate(zip(pairs, factors)))
+                if exact and (coefs != ref or whole is not None or reduction is not None):
+                    reading = _read(lib, coefs, ref, whole, reduction)
+                    if not set(reading[1]) >= {t for t, v in ref.items() if v}:  # every term changed, none read: a whole factor
+                        readings.add((tuple(sorted(coefs.items())), reading))
             if strict:
                 readings = {r for r in readings if not r[1][1]}
             if readings:
@@ -138,6 +153,7 @@ def term_fit(exercise, student, reference, cases) -> tuple | None:
                 if len(named) != len(names):
                     return None
                 said = _said(coefs, labels) if whole is None else f"{whole.said} ({_said(coefs, labels)})"
+                said = said if reduction is None else f"{reduction.said} ({said})"
                 note = f"On every case checked, {lib.noun} is exactly {said}"
                 note += (": " + ", ".join(_changed(t, coefs[t], ref[t]) for t in odd) + ".") if odd else "."
                 if len(named) > 1:
@@ -156,10 +172,10 @@ def _changed(term: str, got: float, want: float) -> str:
     return f"{term} {how}" if how else f"{term} has weight {got:g} instead of {want:g}"
 
 
-def _read(lib: TermLibrary, coefs: dict, ref: dict, whole: Whole | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The mistakes (ids, first = the name) whose readings explain the changed coefficients, and the terms none explains."""
+def _read(lib: TermLibrary, coefs: dict, ref: dict, whole: Whole | None, reduction: Reduction | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The mistakes (ids, first = the name: a batch reduction's, else a reading's) that explain the changed coefficients, and the terms none explains."""
     changed = [t for t in ref if coefs[t] != ref[t]]
-    names = []
+    names = [reduction.mistake] if reduction is not None else []
     for reading in lib.readings:
         if reading.coefs.keys() & set(changed) and all(coefs.get(t) == v for t, v in reading.coefs.items()):
             changed = [t for t in changed if t not in reading.coefs]

@@ -199,6 +199,18 @@ GENERIC = (
         behaviour="the answer is exactly the formula's terms with simple coefficients (0, +-1, +-2, +-1/2) that differ "
         "from the formula's, in a way no catalogued mistake reads",
     ),
+    # kl_wfvae_dims_are_sizes (held-out set 5): torch.sum(..., dim=list(mu.shape)[1:]) passes the latent size as an axis
+    Mistake(
+        "size_passed_as_axis",
+        "an axis's size passed where its index belongs (dim=)",
+        "dim= takes axis indices (0 for the batch, 1 or -1 for the last axis of a (B, D) tensor), not the sizes of the "
+        "axes: dim=list(x.shape)[1:] or dim=x.shape[-1] asks for axis number D, which does not exist (IndexError: "
+        "Dimension out of range). Sum over the latent axis with dim=-1 (or dim=tuple(range(1, x.dim())) for all "
+        "non-batch axes).",
+        _RED,
+        behaviour="the answer raises 'Dimension out of range ... but got N' where N is the size of an input's axis, on "
+        "cases whose sizes differ",
+    ),
     Mistake(
         "library_function_submitted",
         "the course library's function handed in",

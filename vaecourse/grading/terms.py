@@ -28,6 +28,15 @@ class Whole:
 
 
 @dataclass(frozen=True)
+class Reduction:
+    """A batch reduction (``reduce(column, *args)`` maps a (B,) column to one number) that makes a one-number answer, and its mistake."""
+
+    reduce: Callable
+    mistake: str
+    said: str  # how the note writes it: "the mean over the batch of"
+
+
+@dataclass(frozen=True)
 class TermLibrary:
     """Candidate ``terms`` (label, function of the inputs), the ``reference`` coefficients, ``readings`` and ``wholes``."""
 
@@ -36,3 +45,5 @@ class TermLibrary:
     reference: dict
     readings: tuple[Reading, ...]
     wholes: tuple[Whole, ...] = ()
+    reductions: tuple[Reduction, ...] = ()  # read a one-number answer as a batch reduction of the terms
+    simple: tuple[float, ...] = ()  # coefficients read as simple beside 0, +-1, +-2, +-1/2 (e.g. +-1/4)

@@ -10,6 +10,7 @@ from ...core.reparam import reparameterize as _reparameterize
 from ..exercise import FunctionExercise, Mistake, gradient_cut, noise_ignored, noise_misscaled, noise_uniform
 from ..mistakes_generic import GRADIENT_CUT
 from ..observe import Case
+from ..terms import Reading, TermLibrary
 from . import _draw
 
 # --- reparameterize -----------------------------------------------------------------------------
@@ -184,6 +185,16 @@ REPARAM_MISTAKES = (
         _REP,
         predicate=noise_misscaled,
     ),
+    # Shunsuke-1994/rfamgen#3: sigma = exp(logvar / 2), then z = mu + eps * torch.sqrt(sigma).
+    Mistake(
+        "reparam_sqrt_of_std",
+        "the square root of the standard deviation: sqrt(sigma) = exp(logvar / 4)",
+        "Your noise is scaled by sqrt(sigma) = exp(logvar / 4): a square root taken of the standard deviation "
+        "(or logvar divided by 4), as if sigma were still a variance. sigma = exp(logvar / 2) is already the square "
+        "root of sigma^2 = exp(logvar); multiply eps by it directly.",
+        _REP,
+        variants=(_with_scale(lambda s: torch.exp(0.25 * s)),),
+    ),
     Mistake(
         "reparam_sqrt_of_logvar",
         "the square root of logvar as the standard deviation",
@@ -220,6 +231,39 @@ REPARAM_MISTAKES = (
         predicate=noise_ignored,
     ),
 )
+
+# the terms a sample is read in (vaecourse.grading.diagnose_terms) on the cases with eps given: the reference's two,
+# and the scales people put in sigma's place
+_T = ("mu", "sigma * eps", "sigma^2 * eps", "eps", "logvar * eps", "sqrt(sigma) * eps", "mu * sigma")
+
+
+def _term(fn):
+    return lambda mu, s, eps=None: fn(mu, s, eps) + 0 * (mu + s + eps)  # broadcast to the sample's shape
+
+
+TERM_LIBRARIES = {
+    "reparameterize": TermLibrary(
+        noun="your sample",
+        terms=(
+            (_T[0], _term(lambda mu, s, eps: mu)),
+            (_T[1], _term(lambda mu, s, eps: torch.exp(0.5 * s) * eps)),
+            (_T[2], _term(lambda mu, s, eps: torch.exp(s) * eps)),
+            (_T[3], _term(lambda mu, s, eps: eps)),
+            (_T[4], _term(lambda mu, s, eps: s * eps)),
+            (_T[5], _term(lambda mu, s, eps: torch.exp(0.25 * s) * eps)),
+            (_T[6], _term(lambda mu, s, eps: mu * torch.exp(0.5 * s))),
+        ),
+        reference={_T[0]: 1.0, _T[1]: 1.0},
+        readings=(
+            Reading({_T[1]: 0.0, _T[2]: 1.0}, "reparam_variance_instead_of_std"),
+            Reading({_T[1]: 0.0, _T[2]: 0.5}, "reparam_half_outside_exp"),
+            Reading({_T[1]: 0.0, _T[3]: 1.0}, "reparam_eps_not_scaled"),
+            Reading({_T[1]: 0.0, _T[4]: 1.0}, "reparam_logvar_as_std"),
+            Reading({_T[1]: 0.0, _T[5]: 1.0}, "reparam_sqrt_of_std"),
+            Reading({_T[0]: 0.0, _T[6]: 1.0}, "reparam_mean_scaled"),
+        ),
+    ),
+}
 
 EXERCISES = (
     FunctionExercise(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 from ...core.kl import gaussian_kl as _gaussian_kl
 from ..exercise import FunctionExercise, Mistake, ValueExercise
 from ..mistakes_generic import GENERIC_BY_NAME
 from ..observe import Case
+from ..terms import Reading, Reduction, TermLibrary, Whole
 from . import _draw
 from .s2_elbo import KL_DIRECTION_REVERSED
 
@@ -163,6 +166,17 @@ KL_MISTAKES = (
         "s4-closed-form-kl",
         variants=(lambda mu, s: _per_dim(mu, s).sum(-1),),
     ),
+    # SupaeroDataScience/deep-learning#6: sum(mu^2 + sigma^2 - log sigma - 1/2), the 1/2 kept on the log and the -1 only.
+    # Named by the term fit (TERM_LIBRARIES below) for every subset of the terms that lost it.
+    Mistake(
+        "kl_half_on_some_terms",
+        "the factor 1/2 applied to only some of the terms",
+        "Every term of each dimension's KL carries the 1/2: (mu^2 + sigma^2 - log sigma^2 - 1) / 2, so 0.5 * mu^2, "
+        "0.5 * sigma^2, -0.5 * logvar and -0.5 per dimension. In yours some of these terms have weight 1 instead: the "
+        "1/2 was dropped, or not distributed over the whole bracket, for those terms only.",
+        "s4-closed-form-kl",
+        variants=(lambda mu, s: (mu.pow(2) + 0.5 * (s.exp() - s - 1)).sum(-1),),
+    ),
     Mistake(
         "kl_missing_minus_one",
         "the -1 in each dimension's term is missing",
@@ -237,6 +251,71 @@ KL_MISTAKES = (
         variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(0),),
     ),
 )
+
+# the terms a KL answer is read in (vaecourse.grading.diagnose_terms): each a sum over the latent dimensions, (B,);
+# the reference's four, and those people put in their place (sigma or sigma^4 for sigma^2, mu or |mu| for mu^2, a
+# constant once per example for one per dimension)
+_T = ("mu^2", "sigma^2", "log sigma^2", "D", "sigma", "sigma^4", "mu", "|mu|", "1 (once per example)")
+_REFERENCE = {_T[0]: 0.5, _T[1]: 0.5, _T[2]: -0.5, _T[3]: -0.5}
+
+
+def _half_dropped() -> tuple[Reading, ...]:
+    """The 1/2 missing on some of the four terms (larger sets first; the log term alone is kl_log_variance_doubled)."""
+    out = []
+    for size in (3, 2, 1):
+        for subset in itertools.combinations(_T[:4], size):
+            if subset != (_T[2],):
+                out.append(Reading({t: 2 * _REFERENCE[t] for t in subset}, "kl_half_on_some_terms"))
+    return tuple(out)
+
+
+TERM_LIBRARIES = {
+    "gaussian_kl": TermLibrary(
+        noun="your KL",
+        terms=(
+            (_T[0], lambda mu, s: mu.pow(2).sum(-1)),
+            (_T[1], lambda mu, s: s.exp().sum(-1)),
+            (_T[2], lambda mu, s: s.sum(-1)),
+            (_T[3], lambda mu, s: torch.full(mu.shape[:-1], float(mu.shape[-1]), dtype=mu.dtype)),
+            (_T[4], lambda mu, s: (0.5 * s).exp().sum(-1)),
+            (_T[5], lambda mu, s: (2 * s).exp().sum(-1)),
+            (_T[6], lambda mu, s: mu.sum(-1)),
+            (_T[7], lambda mu, s: mu.abs().sum(-1)),
+            (_T[8], lambda mu, s: torch.ones(mu.shape[:-1], dtype=mu.dtype)),
+        ),
+        reference=_REFERENCE,
+        readings=(
+            # the whole KL negated or doubled, read before any one term's reading (with a 1/D, a term-wise sign is a whole one)
+            Reading({t: -v for t, v in _REFERENCE.items()}, "kl_wrong_sign"),
+            Reading({t: 2 * v for t, v in _REFERENCE.items()}, "kl_missing_half"),
+            *_half_dropped(),
+            # sigma or sigma^4 for sigma^2, log sigma (logvar / 2) or 2 logvar for log sigma^2: one family
+            Reading({_T[1]: 0.0, _T[4]: 0.5, _T[2]: -0.25}, "kl_sigma_instead_of_variance"),
+            Reading({_T[1]: 0.0, _T[4]: 0.5}, "kl_sigma_instead_of_variance"),
+            Reading({_T[1]: 0.0, _T[5]: 0.5, _T[2]: -1.0}, "kl_sigma_instead_of_variance"),
+            Reading({_T[1]: 0.0, _T[5]: 0.5}, "kl_sigma_instead_of_variance"),
+            Reading({_T[2]: -0.25}, "kl_sigma_instead_of_variance"),
+            Reading({_T[2]: -1.0}, "kl_log_variance_doubled"),
+            Reading({_T[2]: 0.5}, "kl_log_term_sign"),
+            Reading({_T[0]: 0.0, _T[6]: 0.5}, "kl_mean_not_squared"),
+            Reading({_T[0]: 0.0, _T[7]: 0.5}, "kl_mean_not_squared"),
+            Reading({_T[0]: 0.0}, "kl_missing_mu_squared"),
+            Reading({_T[3]: 0.0, _T[8]: -0.5}, "kl_missing_minus_one"),
+            Reading({_T[3]: 0.0}, "kl_missing_minus_one"),
+        ),
+        wholes=(
+            Whole(lambda mu, s: -1.0, "kl_wrong_sign", "-1 *"),
+            Whole(lambda mu, s: 1.0 / mu.shape[-1], "kl_mean_over_latent", "1/D *"),
+        ),
+        reductions=(  # a mean over everything first: it is also the batch mean of the KL / D
+            Reduction(lambda t, mu, s: t.mean() / mu.shape[-1], "kl_mean_over_everything", "the mean over the batch and the latent dimensions of"),
+            Reduction(lambda t, mu, s: t.mean(), "kl_batch_mean", "the mean over the batch of"),
+            Reduction(lambda t, mu, s: t.sum(), "kl_batch_mean", "the sum over the batch of"),
+        ),
+        simple=(0.25, -0.25),
+    ),
+}
+
 
 # --- the practice value --------------------------------------------------------------------------
 
