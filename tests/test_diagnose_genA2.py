@@ -123,6 +123,7 @@ NAMED = [
     ("v_loss_batch_mean", EVAL, lambda r, k, beta: -(r - k).mean(), ("eval_batch_mean", "eval_elbo_negated")),
     ("v_kl_over_beta", EVAL, lambda r, k, beta: r - k / beta, ("eval_bound_depends_on_beta",)),
     ("v_beta_on_recon", EVAL, lambda r, k, beta: beta * r - k, ("eval_bound_depends_on_beta",)),
+    ("v_recon_sum_kl_mean", EVAL, lambda r, k, beta: -r.sum() + k.mean() * beta, ("eval_batch_mean",)),  # Zzznorlax/conv-vae core/metric.py
     ("v_divided_by_batch", EVAL, lambda r, k, beta: (r - k) / r.shape[0], ("divided_by_batch_size",)),
     ("v_numpy", EVAL, lambda r, k, beta: torch.tensor(r.detach().numpy() - k.detach().numpy()), ("gradient_cut",)),
 ]
@@ -150,6 +151,21 @@ def test_mutant_named(cid, exercise, fn, want):
     r = check(exercise, fn, seed=SEED, quiet=True)
     assert not r.passed and r.score < r.max_score, r.feedback
     assert r.mistake in want, r.feedback
+
+
+# the second mistake said beside the name: (exercise, answer, name, words the feedback must hold)
+SECOND = [
+    (BERN, lambda l, x: torch.log(torch.where(x == 1, torch.sigmoid(l), 1 - torch.sigmoid(l))), "bernoulli_no_sum", "targets treated as exactly 0 or 1"),
+    (BERN, lambda l, x: ((x == 1).float() * _ls(l) + (x == 0).float() * _ls(-l)).sum(1).mean(), "reduced_over_batch", "targets treated as exactly 0 or 1"),
+    (EVAL, lambda r, k, beta: -r.sum() + k.mean() * beta, "eval_batch_mean", "the training loss reported instead of the bound"),
+    (EVAL, lambda r, k, beta: r.sum() - k.mean(), "eval_batch_mean", "reduced over the batch in different ways"),
+]
+
+
+@pytest.mark.parametrize("exercise,fn,want,words", SECOND, ids=[f"{s[0]}-{s[2]}-{i}" for i, s in enumerate(SECOND)])
+def test_second_mistake_is_said(exercise, fn, want, words):
+    r = check(exercise, fn, seed=SEED, quiet=True)
+    assert r.mistake == want and words in r.feedback, r.feedback
 
 
 @pytest.mark.parametrize("cid,exercise,fn", CORRECT, ids=[c[0] for c in CORRECT])

@@ -20,6 +20,7 @@ import torch
 from .compare import describe_value, gradient_missing, records_agree
 from .diagnose_axis_sizes import size_as_axis
 from .diagnose_inputs import wrong_inputs
+from .diagnose_mixed_reductions import mixed_reductions
 from .diagnose_schedules import ramp
 from .diagnose_shapes import broadcast_square
 from .diagnose_terms import term_fit
@@ -666,6 +667,9 @@ def _scalar(exercise, student, reference, cases, variant_records, owners, decide
                 continue
             if matches(lambda n: reduce(value(recs, n), by_name[n]) if value(recs, n) is not None and value(recs, n).dim() == 1 else None, nan_alike=True):
                 return Diagnosis(base, decided, note=" ".join(t for t in (said, f"Your values also show a second mistake: {mistake.title}.") if t))
+    mixed = mixed_reductions(exercise, student, cases, names)  # terms reduced differently (recon summed, KL averaged)
+    if mixed:
+        return Diagnosis(owner_reduction.get("mean") or owner_reduction.get("sum") or GENERIC_BY_NAME["reduced_over_batch"], decided, note=mixed)
     if not owners:
         return None
     for owner in owners:  # an owner whose variant gives the answer's values (in another packaging) is the mistake
