@@ -314,3 +314,13 @@ def test_mutant_is_rejected_and_named(exercise, name, fn):
 def test_correct_answer_is_accepted(exercise, name, fn):
     result = check(exercise, fn, seed=2101, quiet=True)
     assert result.passed and result.score == result.max_score, result.feedback
+
+
+def test_an_input_changed_in_place_says_what_it_became():  # min9813/vae_practice kl_div.py (held-out set 7): q_log_var.exp_()
+    def answer(mu, logvar):
+        var = logvar.exp_()
+        return -0.5 * torch.mean(1 + logvar - mu * mu - var)
+
+    result = check(K, answer, seed=2101, quiet=True)
+    assert result.mistake == "mutated_input"
+    assert "After the call `logvar` holds exp(logvar) (an in-place exp_())" in result.feedback

@@ -263,11 +263,18 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     mutated = sorted({i for r in student for i in r.get("mutated", ())})
     if mutated:
         names = ", ".join(f"`{exercise.params[i].split('=')[0]}`" for i in mutated)
+        became = {i: {dict(r.get("mutated_as", ())).get(i) for r in student if i in r.get("mutated", ())} - {""} for i in mutated}
+        after = "".join(  # one known map on every case: say what the input became, and what that does to later uses
+            f" After the call `{n}` holds {next(iter(hows)).format(x=n)}: every later use of `{n}` in your function reads "
+            f"those values, not the input."
+            for i, hows in became.items()
+            if len(hows) == 1 and None not in hows and (n := exercise.params[i].split("=")[0])
+        )
         return R.make_result(
             exercise,
             R.FAILED,
             f"Your function changed its input {names} in place (an in-place operation such as `x += ...`, "
-            f"`x.mul_(...)` or `x[...] = ...`). Callers reuse their tensors: compute new ones instead.",
+            f"`x.mul_(...)` or `x[...] = ...`).{after} Callers reuse their tensors: compute new ones instead.",
             mistake="mutated_input",
             review=(exercise.section,),
         )

@@ -72,6 +72,26 @@ class Case:
         assert self.rtol >= MIN_RTOL, f"case {self.name}: rtol {self.rtol} is below MIN_RTOL ({MIN_RTOL})"
 
 
+# what an input changed in place became, for the learner's message: (words with {x} for the input's name, the op)
+_IN_PLACE = (
+    ("exp({x})", torch.exp, "exp_()"),
+    ("{x}^2", torch.square, "pow_(2) or mul_ of itself"),
+    ("-{x}", torch.neg, "neg_() or mul_(-1)"),
+    ("{x} / 2", lambda t: 0.5 * t, "mul_(0.5)"),
+    ("sqrt({x})", torch.sqrt, "sqrt_()"),
+)
+
+
+def _changed_to(after: torch.Tensor, before: torch.Tensor) -> str | None:
+    """How an input changed in place reads, e.g. "exp({x}) (an in-place exp_())", where it is one known map of the input."""
+    if not (after.is_floating_point() and before.is_floating_point()) or after.shape != before.shape:
+        return None
+    for words, fn, op in _IN_PLACE:
+        if bool(torch.allclose(after, fn(before), rtol=1e-5, atol=1e-7)):
+            return f"{words} (an in-place {op})"
+    return None
+
+
 def _fresh(args: tuple) -> tuple:
     return tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args)
 
@@ -159,6 +179,7 @@ def observe_case(fn: Callable, case: Case) -> dict:
         for i, (a, p) in enumerate(zip(call, pristine))
         if isinstance(a, torch.Tensor) and not torch.equal(a.detach(), p)
     ]
+    record["mutated_as"] = [[i, how] for i in record["mutated"] if (how := _changed_to(call[i].detach(), pristine[i]))]
     if case.summary is not None:
         try:
             record["value"] = encode(case.summary(output))
