@@ -142,7 +142,7 @@ MC = {
     "variance": (lambda v: (v.mean(), v.var() / math.sqrt(v.numel())), "se_uses_variance"),
     "population_std": (lambda v: (v.mean(), v.std(unbiased=False) / math.sqrt(v.numel())), "se_population_std"),
     "sum_not_mean": (lambda v: (v.sum(), _se(v)), "mc_sum_not_mean"),
-    "se_sqrt_n_minus_1": (lambda v: (v.mean(), v.std() / math.sqrt(v.numel() - 1)), None),
+    "se_sqrt_n_minus_1": (lambda v: (v.mean(), v.std() / math.sqrt(v.numel() - 1)), "se_sqrt_n_minus_1"),
     "swapped": (lambda v: (_se(v), v.mean()), "mc_outputs_swapped"),
     "mean_over_n_minus_1": (lambda v: (v.sum() / (v.numel() - 1), _se(v)), "mc_mean_n_minus_1"),
     "mean_twice_and_std": (lambda v: (v.mean() / v.numel(), v.std()), "mc_mean_divided_twice"),

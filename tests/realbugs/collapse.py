@@ -5,6 +5,8 @@ batch-mean KL, sum over dimensions. The free-bits cases need the exercise to use
 (``needs="free_bits_batch_mean"``); until it does they are skipped.
 """
 
+import math
+
 import numpy as np
 import torch
 
@@ -222,3 +224,315 @@ def fb_ok_loop(kl_per_dim, free_bits):
     return total
 
 
+
+
+# --- held-out sets 4 and 5 (graded before the checker was tuned on them; issue 21) --------------------------
+
+
+@bug(
+    'free_bits_kl',
+    'set 4: vlievin/biva-pytorch biva/evaluation/freebits.py (FreeBits: min_KL / prod(kls.shape[1:]), max per element)',
+    "floor applied to each example's KL, and the budget divided by the number of dimensions (free_bits / D per unit)",
+    expect=('free_bits_per_example',),
+)
+def fb_biva_budget_split(kl_per_dim, free_bits):
+    kls = kl_per_dim
+    dimensions = np.prod(kls.shape[1:])
+    min_KL_per_dim = free_bits / dimensions if len(kls.shape) > 1 else free_bits
+    min_KL_per_dim = min_KL_per_dim * torch.ones_like(kls)
+    freebits_kl = torch.cat([kls.unsqueeze(-1), min_KL_per_dim.unsqueeze(-1)], -1)
+    freebits_kl = torch.max(freebits_kl, dim=-1)[0]
+    return freebits_kl.sum(1).mean(0)
+
+
+@bug(
+    'free_bits_kl',
+    "set 4: addtt/ladder-vae-pytorch models/lvae.py get_free_bits_kl ('layerwise bits for each sample, NOT avg over minibatch')",
+    'floor applied per example (kl.clamp(min=free_bits) on (B, D)) before the batch mean',
+    expect=('free_bits_per_example',),
+)
+def fb_ladder_per_sample(kl_per_dim, free_bits):
+    kl = kl_per_dim
+    if free_bits > 1e-4:
+        kl = kl.clamp(min=free_bits)
+    return kl.sum(1).mean(0)
+
+
+@correct('kl_annealing_weight', 'set 4: addtt/ladder-vae-pytorch utils.py linear_anneal(x, start, end, steps) with start=0, end=1')
+def ok_anneal_ladder_linear(step, warmup_steps):
+    x, start, end, steps = step, 0.0, 1.0, warmup_steps
+    assert x >= 0
+    assert steps > 0
+    if x > steps:
+        return end
+    if x < 0:
+        return start
+    return start + (end - start) / steps * x
+
+
+@correct('kl_annealing_weight', 'set 4: ricardocardn/Re-MVAE remvae/playground/helpers/annealing.py linear_kl_annealing_func (min(1, step/x0))')
+def ok_anneal_remvae(step, warmup_steps):
+    return min(1, step / warmup_steps)
+
+
+@bug(
+    'kl_annealing_weight',
+    'set 4: younggyoseo/vae-cf-pytorch issue #6 / main.py (anneal = min(args.anneal_cap, 1. * update_count / args.total_anneal_steps), anneal_cap default 0.2)',
+    'the weight is capped at anneal_cap = 0.2 (Mult-VAE default) and never reaches 1',
+    expect=('anneal_wrong_ceiling',),
+)
+def anneal_vaecf_cap(step, warmup_steps):
+    anneal_cap = 0.2
+    return min(anneal_cap, 1. * step / warmup_steps)
+
+
+@bug(
+    'kl_annealing_weight',
+    'set 4: ssemeniuta/textvae vae.py (kld_weight = clip((step - anneal_start)/(anneal_end - anneal_start), 0, 1 - eps) + eps, eps = 0.001 with aux loss; anneal_start -> 0, anneal_end -> warmup_steps)',
+    'the weight starts at eps = 0.001 instead of 0 (clip to 1 - eps, then + eps)',
+    expect=('anneal_starts_above_zero',),
+)
+def anneal_textvae_eps(step, warmup_steps):
+    anneal_start, anneal_end, eps = 0.0, float(warmup_steps), 0.001
+    return float(np.clip((step - anneal_start) / (anneal_end - anneal_start), 0, 1 - eps) + eps)
+
+
+@correct('kl_annealing_weight', 'set 4: criticalml-uw/Disentanglement-in-VAE utils/anneal_kl.py (vae.beta = min(args.beta, args.beta / warmup_iter * iteration)) with args.beta = 1')
+def ok_anneal_criticalml(step, warmup_steps):
+    beta = 1.0
+    return min(beta, beta / warmup_steps * step)
+
+
+@correct('kl_annealing_weight', "set 4: hubertrybka/vae-annealing annealing.py Annealer(total_steps, shape='linear'), stepped `step` times (stateful class)")
+def ok_anneal_hubertrybka_stateful(step, warmup_steps):
+    class Annealer:
+        def __init__(self, total_steps, baseline=0.0):
+            self.current_step = 0
+            self.total_steps = total_steps
+            self.baseline = baseline
+
+        def step(self):
+            if self.current_step < self.total_steps:
+                self.current_step += 1
+
+        def _slope(self):
+            y = self.current_step / self.total_steps
+            return y * (1 - self.baseline) + self.baseline
+
+    a = Annealer(warmup_steps)
+    for _ in range(int(step)):
+        a.step()
+    return a._slope()
+
+
+@bug(
+    'free_bits_kl',
+    'set 4: hardmaru/WorldModelsExperiments carracing/vae/vae.py (kl_loss = -0.5*reduce_sum(..., 1); tf.maximum(kl_loss, kl_tolerance * z_size); reduce_mean), TF ported',
+    "the floor (free_bits * D) is applied to each example's total KL, then averaged: not per latent dimension of the batch mean",
+    expect=('free_bits_on_total',),
+)
+def fb_worldmodels_total_floor(kl_per_dim, free_bits):
+    z_size = kl_per_dim.shape[1]
+    kl_loss = kl_per_dim.sum(1)
+    kl_loss = torch.maximum(kl_loss, torch.tensor(free_bits * z_size, dtype=kl_loss.dtype))
+    return kl_loss.mean()
+
+
+@bug(
+    'free_bits_kl',
+    "set 4: juliusfrost/dreamer-pytorch PR #75 'kl-loss clamp fix' (before 9e911e5: div = torch.clamp(torch.mean(kl), -inf, self.free_nats))",
+    'a cap instead of a floor (clamp(max=free_nats)), applied to the batch-mean total KL',
+    expect=('free_bits_min_instead_of_max',),
+)
+def fb_dreamer_cap(kl_per_dim, free_bits):
+    div = torch.mean(kl_per_dim.sum(1))
+    div = torch.clamp(div, -float('inf'), free_bits)
+    return div
+
+
+@bug(
+    'free_bits_kl',
+    'set 4: danijar/dreamer dreamer.py (div = tf.reduce_mean(tfd.kl_divergence(post_dist, prior_dist)); div = tf.maximum(div, self._c.free_nats)), TF ported',
+    "one floor (free_nats) on the batch-mean total KL instead of a floor on each latent dimension's batch-mean KL",
+    expect=('free_bits_on_total',),
+)
+def fb_danijar_dreamer_total(kl_per_dim, free_bits):
+    div = torch.mean(kl_per_dim.sum(1))
+    div = torch.maximum(div, torch.tensor(free_bits, dtype=div.dtype))
+    return div
+
+
+@correct('active_units', 'set 4: public GitHub file (texar-style text VAE helper _active_unit(model, test_data_batch, start_tokens, end_token, delta=0.01): au_var = var_sum / (cnt - 1); (au_var >= delta).sum().item()); code-index file id 22046291321 (owner/repo not exposed)')
+def ok_au_textvae_unbiased(mu, threshold=0.01):
+    means_sum = mu.sum(dim=0, keepdim=True)
+    cnt = mu.size(0)
+    mean_mean = means_sum / cnt
+    var_sum = ((mu - mean_mean) ** 2).sum(dim=0)
+    au_var = var_sum / (cnt - 1)
+    return (au_var >= threshold).sum().item()
+
+
+@correct('free_bits_kl', 'set 4: public GitHub file (VAE module: kl_loss = torch.clamp(kl_per_dim.mean(dim=0), min=self.free_bits).sum()  # Average over batch per dim, clamp to free_bits floor, then sum); code-index file id 53732496304 (owner/repo not exposed)')
+def ok_fb_clamp_batchmean_sum(kl_per_dim, free_bits):
+    kl_loss = torch.clamp(kl_per_dim.mean(dim=0), min=free_bits).sum()
+    return kl_loss
+
+
+@bug(
+    'kl_annealing_weight',
+    'set 4: kefirski/pytorch_RVAE utils/functional.py kld_coef (return (math.tanh((i - 3500)/1000) + 1)/2)',
+    'a tanh curve centred at a hard-coded step 3500 (width 1000): warmup_steps ignored, not linear, starts above 0 and only nears 1 after ~6000 steps',
+    expect=('anneal_not_linear',),
+)
+def anneal_rvae_tanh(step, warmup_steps):
+    i = step
+    return (math.tanh((i - 3500) / 1000) + 1) / 2
+
+
+@bug(
+    'kl_annealing_weight',
+    'set 5: WN1695173791/vaelib vaelib/scheduler.py (LinearAnnealer.__next__: self.t += 1 before min(init + (final-init)*t/steps, final))',
+    'off by one: the counter is incremented before use, so the weight at step s is (s+1)/warmup (never 0, full one step early)',
+    expect=('anneal_off_by_one',),
+)
+def anneal_vaelib_off_by_one(step, warmup_steps):
+    init, final = 0.0, 1.0
+    t = step + 1
+    return min(init + (final - init) * t / warmup_steps, final)
+
+
+@correct('kl_annealing_weight', 'set 5: norabelrose/sparse-vae text_vae/train_callbacks/KLAnnealing.py (progress = cur_step / max_steps; frozen after max_steps)')
+def anneal_ok_sparsevae(step, warmup_steps):
+    kl_weight_start, kl_weight_end = 0.0, 1.0
+    if step > warmup_steps:
+        return kl_weight_end
+    progress = step / warmup_steps
+    return kl_weight_start + (kl_weight_end - kl_weight_start) * progress
+
+
+@bug(
+    'active_units',
+    'set 5: alexlemo20/AML_project IWAE.py (active_units = torch.sum(torch.cov(z.sum(1)).sum(0) > 10**-2), left in comments)',
+    "torch.cov treats ROWS as variables: covariance between examples (N x N) summed, not each latent dimension's variance over examples",
+    expect=('au_counts_examples',),
+)
+def au_alexlemo_cov_rows(mu, threshold=0.01):
+    return int(torch.sum(torch.cov(mu).sum(0) > threshold))
+
+
+@bug(
+    'free_bits_kl',
+    'set 5: google-research/planet planet/training/utility.py @5bb34f9 (loss = tf.maximum(free_nats, loss) on the KL summed over features, then averaged; see google-research/planet#28)',
+    "floors each example's TOTAL KL (summed over latent dims) at the free-bits value instead of each dimension's batch-mean KL, then averages",
+    expect=('free_bits_on_total',),
+)
+def fb_planet_floor_total(kl_per_dim, free_bits):
+    free_nats = free_bits
+    loss = kl_per_dim.sum(-1)
+    loss = torch.maximum(torch.tensor(float(free_nats), dtype=loss.dtype), loss)
+    return loss.mean()
+
+
+@bug(
+    'free_bits_kl',
+    "set 5: google-research/planet planet/training/utility.py @cbe77fc (loss = tf.maximum(0.0, loss - float(free_nats)); see danijar's answer in google-research/planet history)",
+    "hinge max(0, KL - lambda) (subtracts the free bits) on each example's total KL instead of a floor max(lambda, .) on each dimension's batch-mean KL",
+    expect=('free_bits_hinge',),
+)
+def fb_planet_hinge_total(kl_per_dim, free_bits):
+    loss = kl_per_dim.sum(-1)
+    loss = torch.clamp(loss - float(free_bits), min=0.0)
+    return loss.mean()
+
+
+@correct('free_bits_kl', "set 5: tiboitel/poke-vae loss.py (kl_per_dim = kl.mean(dim=0); torch.clamp(kl_per_dim, min=cfg['kl_free_bits']); .sum())")
+def fb_ok_poke(kl_per_dim, free_bits):
+    kl = kl_per_dim.mean(dim=0)
+    kl = torch.clamp(kl, min=free_bits)
+    return kl.sum()
+
+
+@bug(
+    'free_bits_kl',
+    'set 5: stats.stackexchange.com/questions/267924 (question #267924, answer quoting Kingma et al. 2016 eq.: sum_j max(lambda, E_{x~M}[KL_j])), written in NumPy float64',
+    'right values, but the NumPy round trip detaches the result (no gradient reaches kl_per_dim; this exercise checks gradients)',
+    expect=('gradient_cut',),
+)
+def fb_ok_formula_numpy(kl_per_dim, free_bits):
+    k = kl_per_dim.detach().numpy().astype(np.float64)
+    return torch.tensor(np.maximum(free_bits, k.mean(axis=0)).sum(), dtype=kl_per_dim.dtype)
+
+
+@bug(
+    'kl_annealing_weight',
+    'set 5: hssandriss/mmseg-ood annealing_schedule.py (annealing_coef = annealing_start * exp(-log(annealing_start)/(total_epochs-1) * epoch), annealing_start = 0.001)',
+    'exponential ramp from 0.001 instead of a linear ramp from 0, and no cap: exceeds 1 after the warm-up',
+    expect=('anneal_not_clipped',),
+)
+def anneal_mmseg_exponential(step, warmup_steps):
+    annealing_start = torch.tensor(0.001, dtype=torch.float32)
+    total_epochs = warmup_steps + 1
+    coef = annealing_start * torch.exp(-torch.log(annealing_start) / (total_epochs - 1) * step)
+    return float(coef)
+
+
+@correct('kl_annealing_weight', "set 5: tiboitel/poke-vae loss.py (beta = min(cfg['kl_max_beta'], epoch / cfg['kl_warmup_epochs']), kl_max_beta = 1)")
+def anneal_ok_poke(step, warmup_steps):
+    return min(1.0, step / warmup_steps)
+
+
+@bug(
+    'active_units',
+    'set 5: decoderesearch/SAELens#665 (explained_variance bug: E[x_d^2] used where Var(x_d) = E[x_d^2] - E[x_d]^2 belongs), the same formula applied per latent dimension',
+    'second moment about zero used as the variance: dimensions with a constant non-zero mean count as active',
+    expect=('au_second_moment',),
+)
+def au_saelens_second_moment(mu, threshold=0.01):
+    return int((mu.pow(2).mean(dim=0) > threshold).sum())
+
+
+# --- held-out set 7 (collected this session for tuning; graded before the changes for it) --------------------
+
+
+@correct('kl_annealing_weight', 'set 7: miliani-ff03/LUS_Project kl_annealing.py (KLAnnealer.get_beta: start + (end-start)*(epoch/warmup_epochs) while epoch < warmup_epochs, else end_beta), start 0, end 1')
+def anneal_ok_lus(step, warmup_steps):
+    start_beta, end_beta, warmup_epochs = 0.0, 1.0, warmup_steps
+    if step < warmup_epochs:
+        return start_beta + (end_beta - start_beta) * (step / warmup_epochs)
+    else:
+        return end_beta
+
+
+@correct('kl_annealing_weight', "set 7: thainguyen282/LLM-SplitModel kl_annealing.py (kl_annealing.__call__, type='linear', wait_before_warmup=0)")
+def anneal_ok_splitmodel(step, warmup_steps):
+    wait_before_warmup, end_of_warmup = 0, warmup_steps
+    annealing_value_start, annealing_value_end = 0, 1
+    if step < wait_before_warmup:
+        return annealing_value_start
+    elif step < end_of_warmup:
+        return (step - wait_before_warmup) / (end_of_warmup - wait_before_warmup)
+    else:
+        return annealing_value_end
+
+
+@bug(
+    'active_units',
+    'set 7: SSium2003/CSE425_project_vae beta_vae.py (analyze_disentanglement: variances = np.var(latent, axis=0); np.sum(variances > 0.1)), numpy -> torch',
+    'hard-coded threshold 0.1: the threshold argument (0.01 by default) is ignored',
+    expect=('au_hardcoded_threshold',),
+)
+def au_ssium_threshold_01(mu, threshold=0.01):
+    latent = mu.detach().numpy()
+    variances = np.var(latent, axis=0)
+    return int(np.sum(variances > 0.1))
+
+
+@bug(
+    'kl_annealing_weight',
+    "set 7: stoneMo/CST-VGAE kl_anneal.py (kl_anneal_function('linear', step, max_value=1.0, x0): min(max_value, 0.01 + step / x0)), x0 = warmup_steps",
+    'an offset of 0.01: the weight starts at 0.01 instead of 0 and reaches 1 one percent of the warm-up early',
+    expect=('anneal_starts_above_zero',),
+)
+def anneal_cstvgae_offset(step, warmup_steps):
+    max_value, x0 = 1.0, warmup_steps
+    return min(max_value, 0.01 + step / x0)

@@ -258,3 +258,330 @@ def interp_ok_restyle(z1, z2, steps):
 def interp_ok_lerp(z1, z2, steps):
     weights = torch.linspace(0, 1, steps, dtype=z1.dtype)[:, None]  # (steps, 1)
     return torch.lerp(z1.expand(steps, -1), z2.expand(steps, -1), weights)
+
+
+# --- held-out sets 4 and 5 (graded before the checker was tuned on them; issue 21) --------------------------
+
+
+@bug(
+    'mc_estimate',
+    'set 4: pbhowmic/partho-dev estimate_pi_mcse.rst (estimate_pi: sd = np.std(insides); return mean, sd/sqrt(n))',
+    'np.std default ddof=0: the population standard deviation (1/n) instead of the sample one (1/(n-1))',
+    expect=('se_population_std',),
+)
+def mc_partho_np_std(values):
+    insides = np.asarray(values, dtype=float)
+    n = len(insides)
+    mean = np.mean(insides)
+    sd = np.std(insides)
+    return mean, sd / math.sqrt(n)
+
+
+@bug(
+    'interpolate_latents',
+    'set 4: juan-garassino/formCollapse src/utils/gan_interpolations.py (interpolated_z = alpha * z1 + (1 - alpha) * z2)',
+    'weights swapped: the path starts at z2 and ends at z1',
+    expect=('interp_reversed',),
+)
+def interp_formcollapse_reversed(z1, z2, steps):
+    alpha = torch.linspace(0, 1, steps).unsqueeze(1)
+    interpolated_z = alpha * z1 + (1 - alpha) * z2
+    return interpolated_z
+
+
+@correct('interpolate_latents', 'set 4: BMThi/High-Dimensional-Deep-Learning autoencoders_vae/vae/solutions/latent_interp.py (stack of z1*(1-t)+z2*t)')
+def ok_interp_bmthi_stack(z1, z2, steps):
+    return torch.stack([z1 * (1 - t) + z2 * t for t in torch.linspace(0, 1, steps)])
+
+
+@bug(
+    'conjugate_posterior',
+    'set 4: Thiago11gamal/ultra-dashboard2 src/engine/bayesianEngine.js updatePosteriorNormal (returns the prior when n < 2), ported from JS',
+    'with a single observation (n < 2) the data are ignored and the prior N(0, 1) is returned',
+    expect=('posterior_returns_prior',),
+)
+def conj_ultradashboard_n_lt_2(x, noise_var):
+    priorMean, priorVariance = 0.0, 1.0
+    n = x.numel()
+    sampleMean = x.mean()
+    sampleVariance = noise_var
+    if n < 2 or sampleVariance == 0:
+        return torch.tensor(priorMean), torch.tensor(priorVariance)
+    posteriorVariance = 1 / ((1 / priorVariance) + (n / sampleVariance))
+    posteriorMean = posteriorVariance * ((priorMean / priorVariance) + (n * sampleMean / sampleVariance))
+    return posteriorMean, torch.tensor(posteriorVariance)
+
+
+@correct('conjugate_posterior', 'set 4: burakbayramli/books murphy_ubc_ca_machine_learning_lecture/gaussBayesDemo.m (sigma2_N = sigma2*sigma2_0/(N*sigma2_0 + sigma2); mu_N = sigma2_N*(N*mu_ML/sigma2 + mu_0/sigma2_0)), ported from MATLAB')
+def ok_conj_murphy(x, noise_var):
+    mu_0, sigma2_0 = 0.0, 1.0
+    mu_ML = x.mean()
+    N = x.numel()
+    sigma2 = noise_var
+    sigma2_N = (sigma2 * sigma2_0) / (N * sigma2_0 + sigma2)
+    mu_N = sigma2_N * (N * mu_ML / sigma2 + mu_0 / sigma2_0)
+    return mu_N, torch.tensor(sigma2_N, dtype=x.dtype)
+
+
+@bug(
+    'score_function_estimate',
+    'set 4: biaslab/ClosedFormExpectations.jl test/Normal/normal_utils.jl (score(q, x) = [-(x - q.mu)/q.sigma^2, ...]), Julia ported; estimate = mean(f * score_mu)',
+    'the score of the mean has its sign flipped: -(z - mu)/sigma^2',
+    expect=('score_wrong_sign',),
+)
+def score_closedform_sign(f_values, z, mu, sigma):
+    score_mu = -(z - mu) / sigma ** 2
+    return torch.mean(f_values * score_mu)
+
+
+@correct('score_function_estimate', "set 4: pytorch.org/docs/stable/distributions.html 'Score function' recipe (loss = -m.log_prob(action) * reward; loss.backward()), gradient taken w.r.t. mu with torch.autograd.grad")
+def ok_score_autograd_logprob(f_values, z, mu, sigma):
+    mu_ = mu.detach().clone().requires_grad_(True)
+    m = torch.distributions.Normal(mu_, sigma)
+    surrogate = (m.log_prob(z) * f_values).mean()
+    (g,) = torch.autograd.grad(surrogate, mu_)
+    return g
+
+
+@bug(
+    'mc_estimate',
+    'set 4: JensRL/PPaNM Homeworks/MonteCarlo/A/mc.cs mcint (sigma = Sqrt(sum2/N - mean*mean); error = sigma*V/Sqrt(N)), C# ported with V = 1',
+    'one-pass population variance E[f^2] - E[f]^2 (divides by n, and cancels catastrophically when the mean is large)',
+    expect=('se_population_std',),
+)
+def mc_ppanm_onepass(values):
+    N = values.numel()
+    s = values.sum()
+    sum2 = (values * values).sum()
+    mean = s / N
+    sigma = torch.sqrt(sum2 / N - mean * mean)
+    return mean, sigma / math.sqrt(N)
+
+
+@bug(
+    'conjugate_posterior',
+    'set 4: Omega-Spinti/udacity kalman_filters/maximize_gaussian.py update(mean1, var1, mean2, var2) used as the posterior update with the prior N(0, 1) and the sample mean as one measurement of variance noise_var',
+    'the n observations are fused as a single measurement: the sample mean is given variance noise_var instead of noise_var / n',
+    expect=('posterior_forgets_n',),
+)
+def conj_udacity_single_measurement(x, noise_var):
+    def update(mean1, var1, mean2, var2):
+        new_mean = (var2 * mean1 + var1 * mean2) / (var1 + var2)
+        new_var = 1 / (1 / var1 + 1 / var2)
+        return [new_mean, new_var]
+    m, v = update(0.0, 1.0, x.mean(), noise_var)
+    return m, torch.tensor(v, dtype=x.dtype)
+
+
+@bug(
+    'interpolate_latents',
+    'set 4: mathijspieters/Natural-Language-Processing-2 Assignment2/utils.py interpolation (a*np.sqrt(s) + b*np.sqrt(1-s) over linspace(0, 1, n_steps-2), then [b] + row + [a]); b = z1, a = z2',
+    'square-root weights instead of linear ones, and the endpoints are duplicated (z1 twice at the start, z2 twice at the end)',
+    expect=('interp_off_the_segment',),
+)
+def interp_nlp2_sqrt_weights(z1, z2, steps):
+    a, b = z2, z1
+    row = []
+    for s in np.linspace(0, 1, steps - 2):
+        row.append(a * np.sqrt(s) + b * np.sqrt(1 - s))
+    return torch.stack([b] + row + [a]).reshape(steps, -1)
+
+
+@correct('score_function_estimate', 'set 4: https://a2c.fyi/1910.05268v1 (evolution-strategies gradient: 1/sigma * expectation(f(theta + sigma eps) * eps)), with eps recovered as (z - mu) / sigma')
+def ok_score_es_form(f_values, z, mu, sigma):
+    eps = (z - mu) / sigma
+    return 1 / sigma * (f_values * eps).mean()
+
+
+@correct('mc_estimate', 'set 4: public GitHub file (Greek-estimate aggregation: value = float(np.mean(samples)); stderr = float(np.std(samples, ddof=1) / np.sqrt(n))); code-index file id 12015664881 (owner/repo not exposed)')
+def ok_mc_numpy_ddof1(values):
+    samples = np.asarray(values, dtype=float)
+    n = len(samples)
+    value = float(np.mean(samples))
+    stderr = float(np.std(samples, ddof=1) / np.sqrt(n))
+    return value, stderr
+
+
+@bug(
+    'score_function_estimate',
+    "set 4: gokererdogan/Notebooks 'Reparameterization Trick.ipynb' (q = N(theta, 1); grad1 = lambda x: np.sum(np.square(x)*(x-theta)) / x.size), np -> torch, x^2 -> the given f_values",
+    'the unit-variance score (z - mu) carried over to a general sigma: the 1/sigma^2 is missing (right only when sigma = 1, as in the notebook)',
+    expect=('score_missing_variance',),
+)
+def score_erdogan_unit_variance(f_values, z, mu, sigma):
+    x, theta = z, mu
+    return torch.sum(f_values * (x - theta)) / x.numel()
+
+
+@bug(
+    'mc_estimate',
+    'set 5: meghanallen/DSCI_524_2017W2_Python mfMath/util.py (standard_deviation with ssq/n; standard_error = sd/len(x)**0.5)',
+    'population standard deviation (divides by n) in the standard error instead of the n-1 sample standard deviation',
+    expect=('se_population_std',),
+)
+def mc_meghan_population_sd(values):
+    x = values.tolist()
+    n = len(x)
+    mean = sum(x) / n
+    ssq = sum((x_i - mean) ** 2 for x_i in x)
+    stdev = (ssq / n) ** 0.5
+    return torch.tensor(mean, dtype=values.dtype), torch.tensor(stdev / n ** 0.5, dtype=values.dtype)
+
+
+@correct('mc_estimate', "set 5: cakhigbe/econ753 mcintegral.jl (return mean(y), std(y)/sqrt(n)), Julia -> torch (Julia's std is the n-1 one)")
+def mc_ok_julia(values):
+    n = values.numel()
+    return values.mean(), values.std() / math.sqrt(n)
+
+
+# NEAR-CORRECT: algebraically s/sqrt(n), but computed from E[x^2]-E[x]^2 (cancellation in float32 for large means)
+@correct('mc_estimate', 'set 5: michaelfaulkner/xy-type-models src/get_monte_carlo_error.f90 (((mean_squared - mean**2)/(n-1))**0.5), Fortran -> torch')
+def mc_near_fortran(values):
+    n = values.numel()
+    mean = values.mean()
+    mean_squared = (values ** 2).mean()
+    return mean, ((mean_squared - mean ** 2) / (n - 1)) ** 0.5
+
+
+@correct('conjugate_posterior', "set 5: tensorflow/tensorflow g3doc tf.contrib.distributions.normal_conjugates_known_sigma_posterior (sigma'^2 = 1/(1/sigma0^2 + n/sigma^2); mu' = (mu0/sigma0^2 + s/sigma^2) sigma'^2), prior N(0,1)")
+def post_ok_tf_contrib(x, noise_var):
+    mu0, sigma0_sq = 0.0, 1.0
+    n, s = x.numel(), x.sum()
+    var = 1.0 / (1.0 / sigma0_sq + n / noise_var)
+    mean = (mu0 / sigma0_sq + s / noise_var) * var
+    return mean, torch.tensor(var, dtype=x.dtype)
+
+
+@bug(
+    'score_function_estimate',
+    'set 5: brynhayder/reinforcement_learning_an_introduction PR#5 (proposed grad log pi wrt mu = (a - mu)/sigma^3; rejected by the maintainer)',
+    'the score of a Gaussian mean divided by sigma^3 instead of sigma^2',
+    expect=('scale_power_wrong',),
+)
+def score_brynhayder_sigma3(f_values, z, mu, sigma):
+    return (f_values * (z - mu) / sigma ** 3).mean()
+
+
+@correct('score_function_estimate', 'set 5: SlopDotCash/asi PR#2864 (new form: z = (a - mu)/sigma; mean_grad = z / sigma)')
+def score_ok_slop_new(f_values, z, mu, sigma):
+    zz = (z - mu) / sigma
+    return (f_values * (zz / sigma)).mean()
+
+
+# NEAR-CORRECT: a 1e-8 variance floor (negligible for sigma in the exercise's range; wrong only for sigma ~ 1e-4)
+@correct('score_function_estimate', 'set 5: SlopDotCash/asi PR#2864 (old form: mean_grad = (a - mu) / (sigma**2 + 1e-8))')
+def score_near_slop_old(f_values, z, mu, sigma):
+    return (f_values * (z - mu) / (sigma ** 2 + 1e-8)).mean()
+
+
+@bug(
+    'interpolate_latents',
+    'set 5: FrederikMR/diffusion_interp torch_geometry/interpolation/linear.py (LinearInterpolation(T): linspace(0,1,T+1)[1:-1], vstack z0, curve, zT)',
+    'steps read as the number of intervals: returns steps+1 points',
+    expect=('interp_wrong_count',),
+)
+def interp_frederik_intervals(z1, z2, steps):
+    T = steps
+    shape = z1.shape
+    z0 = z1.reshape(-1)
+    zT = z2.reshape(-1)
+    curve = (zT - z0) * torch.linspace(0.0, 1.0, T + 1, dtype=z0.dtype)[1:-1].reshape(-1, 1) + z0
+    curve = torch.vstack((z0, curve, zT))
+    return curve.reshape(-1, *shape)
+
+
+@correct('interpolate_latents', "set 5: miguelgondu/Mario_plays_on_a_manifold interpolations/linear_interpolation.py (vstack of (1-t)*z + t*z' over linspace)")
+def interp_ok_mario(z1, z2, steps):
+    zs = [(1 - t) * z1 + (t * z2) for t in torch.linspace(0, 1, steps)]
+    return torch.vstack(zs)
+
+
+@correct('interpolate_latents', 'set 5: AmmarKothari/ROB541_GeometricMecahnics Project/linearAlphaPath.m (per-dimension linspace into a pts x s matrix), MATLAB -> numpy/torch')
+def interp_ok_matlab_port(z1, z2, steps):
+    s = z1.shape[0]
+    pts = np.zeros((steps, s))
+    a, b = z1.detach().numpy().astype(np.float64), z2.detach().numpy().astype(np.float64)
+    for i in range(s):
+        pts[:, i] = np.linspace(a[i], b[i], steps)
+    return torch.from_numpy(pts).to(z1.dtype)
+
+
+@bug(
+    'conjugate_posterior',
+    'set 5: jsupratman13/workspace pyfiles/udacity_ai_robot/lesson2_kalman_filter/gaussian.py (update(mean1, var1, mean2, var2): new_var = 1/(1/var1 + 1/var2)), applied as update(0, 1, x.mean(), noise_var)',
+    'the one-measurement Kalman update used with the sample mean as a single observation of variance noise_var: the n observations count as one (no n/noise_var)',
+    expect=('posterior_forgets_n',),
+)
+def post_udacity_single_update(x, noise_var):
+    def update(mean1, var1, mean2, var2):
+        new_mean = (mean1 * var2 + mean2 * var1) / (var1 + var2)
+        new_var = 1 / (1 / var1 + 1 / var2)
+        return [new_mean, new_var]
+    m, v = update(0.0, 1.0, x.mean(), noise_var)
+    return m, torch.tensor(v, dtype=x.dtype)
+
+
+# --- held-out set 7 (collected this session for tuning; graded before the changes for it) --------------------
+
+
+@bug(
+    'conjugate_posterior',
+    'set 7: rudrasohan/AI-for-Robotics gaussian.py (update(mean1, var1, mean2, var2): new_var = var1*var2/(var1+var2)), applied as update(0, 1, x.mean(), noise_var)',
+    'the one-measurement update with the sample mean as a single observation of variance noise_var: n observations count as one (no n/noise_var)',
+    expect=('posterior_forgets_n',),
+)
+def post_rudrasohan_single_update(x, noise_var):
+    def update(mean1, var1, mean2, var2):
+        new_mean = (mean1 * var2 + mean2 * var1) / (var1 + var2)
+        new_var = var1 * var2 / (var1 + var2)
+        return [new_mean, new_var]
+    m, v = update(0.0, 1.0, x.mean(), noise_var)
+    return m, torch.tensor(v, dtype=x.dtype)
+
+
+@bug(
+    'interpolate_latents',
+    'set 7: lofeodo/IFT6135-DEV3 latent_interpolation.py (alphas = torch.linspace(0, 1, 11); z_alpha = alpha * z0 + (1 - alpha) * z1), steps instead of 11',
+    'weights swapped: alpha multiplies the first latent, so the path starts at z2 and ends at z1 (reversed order)',
+    expect=('interp_reversed',),
+)
+def interp_lofeodo_reversed(z1, z2, steps):
+    z0_, z1_ = z1, z2
+    alphas = torch.linspace(0, 1, steps)
+    latent_interpolations = []
+    for alpha in alphas:
+        z_alpha = alpha * z0_ + (1 - alpha) * z1_
+        latent_interpolations.append(z_alpha.view(1, -1))
+    return torch.cat(latent_interpolations, dim=0)
+
+
+@correct('interpolate_latents', 'set 7: chaehunshin/vae latent_interpolation.py (for j in range(11): mu = mu1 + (mu2 - mu1) * j/10), the hard-coded 11 points / 10 intervals written as steps / steps-1')
+def interp_ok_chaehun(z1, z2, steps):
+    out = []
+    for j in range(steps):
+        out.append(z1 + (z2 - z1) * j / (steps - 1))
+    return torch.stack(out)
+
+
+@correct('interpolate_latents', 'set 7: youssefifkiren/beta-vae-facial-analysis latent_interpolation.py (interpolate_latents: alphas = np.linspace(0, 1, steps); (1 - alpha)*latent1 + alpha*latent2; torch.stack)')
+def interp_ok_youssef(z1, z2, steps):
+    alphas = np.linspace(0, 1, steps)
+    interpolated = []
+    for alpha in alphas:
+        interpolated.append((1 - alpha) * z1 + alpha * z2)
+    return torch.stack(interpolated)
+
+
+@bug(
+    'mc_estimate',
+    'set 7: AbdellahKah/monte-carlo-statistical-modeling monte_carlo.py (_build_result: std = samples.std(); se = std / np.sqrt(n)), numpy -> torch',
+    "np.std's default ddof=0: population standard deviation (divides by n) in the standard error instead of the n-1 sample SD",
+    expect=('se_population_std',),
+)
+def mc_abdellah_population_sd(values):
+    samples = values.detach().numpy().astype(np.float64)
+    n = len(samples)
+    mean = samples.mean()
+    std = samples.std()
+    se = std / np.sqrt(n)
+    return torch.tensor(mean, dtype=values.dtype), torch.tensor(se, dtype=values.dtype)

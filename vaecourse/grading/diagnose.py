@@ -19,8 +19,10 @@ import torch
 
 from .compare import describe_value, gradient_missing, records_agree
 from .diagnose_axis_sizes import size_as_axis
+from .diagnose_clamped import clamped
 from .diagnose_inputs import wrong_inputs
 from .diagnose_mixed_reductions import mixed_reductions
+from .diagnose_powers import scale_power
 from .diagnose_schedules import ramp
 from .diagnose_shapes import broadcast_square
 from .diagnose_terms import term_fit
@@ -373,7 +375,7 @@ def _deviations(student, reference, cases, variant_records) -> Diagnosis | None:
         a = nice(float(y @ d / (d @ d)))
         if a is not None and exact(a * d):
             return Diagnosis(mistake, tuple(pairs), note=f"The term this mistake is about appears {_SAID[a]}.")
-    if len(columns) <= 40:
+    if len(columns) <= 40 and y.numel() >= 5:  # two coefficients fit to fewer values match by chance (small counts)
         for i, (m1, d1) in enumerate(columns):  # two deviations at once
             for m2, d2 in columns[i + 1:]:
                 if m1.name == m2.name:
@@ -747,12 +749,14 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         lambda: ramp(exercise, student, reference, cases, Diagnosis),
         lambda: _constant(student, cases),  # all zeros or one value everywhere: any variant it matches, it matches by chance
         lambda: _robust(student, reference, cases, variant_records),
+        lambda: clamped(exercise, student, reference, _ordinary(cases), variant_records, _tensor, Diagnosis),
         lambda: _noise_parts(student, reference, cases, variant_records),
         lambda: _terms(exercise, student, reference, cases, variant_records),
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
         lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),
         lambda: _deviations(student, reference, cases, variant_records),
         lambda: wrong_inputs(exercise, student, reference, variant_records, _ordinary(cases), _atoms(exercise, cases, reference, []), _tensor, Diagnosis),
+        lambda: scale_power(exercise, student, reference, _ordinary(cases), _atoms(exercise, cases, reference, variant_records), variant_records, _tensor, _close, Diagnosis),
         lambda: _transformed(student, reference, cases),
         lambda: _shape(exercise, student, reference, cases, variant_records),
         # "right formula, unstable arithmetic" only where the formula is right on most ordinary cases

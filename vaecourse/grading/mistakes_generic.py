@@ -118,6 +118,27 @@ GENERIC = (
         behaviour="values equal the reference with a scale argument converted and read as another parametrisation",
     ),
     Mistake(
+        "scale_power_wrong",
+        "a scale parameter raised to the wrong power",
+        "Your values are the right ones multiplied by a power of a scale argument (the note says which power): on "
+        "cases with different sigma the ratio follows sigma^k exactly. The formula divides or multiplies by that "
+        "argument to another power than it should: sigma^3 or sigma where the variance sigma^2 belongs, a variance "
+        "squared, or a multiplication where a division belongs. Write down which quantity each term needs (the "
+        "standard deviation or the variance) and check its exponent.",
+        "",
+        behaviour="values equal the reference times s^p (s a scale argument, p a non-zero multiple of 1/2) on every case",
+    ),
+    Mistake(
+        "output_clamped",
+        "the result clamped to a range",
+        "Your values are the expected ones wherever they lie inside a range such as [-1, 1], and sit exactly on its "
+        "bound where the expected ones lie beyond it: a torch.clamp (or clip) at the end. The function's result is not "
+        "bounded (a noised x_t, a sample): clamping it to the data's range changes its distribution. Return the "
+        "formula's value unclamped.",
+        "",
+        behaviour="values equal the reference inside [-1, 1] (or [0, 1]) and sit on the bound where the reference leaves it",
+    ),
+    Mistake(
         "wrong_input",
         "the right formula applied to the wrong input",
         "Your values are exactly what the right formula gives with one of its inputs changed (said above): another "

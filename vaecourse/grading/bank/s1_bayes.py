@@ -106,6 +106,15 @@ MC_MISTAKES = (
         variants=(lambda v: (v.mean(), v.var() / math.sqrt(v.numel())),),
     ),
     Mistake(
+        "se_sqrt_n_minus_1",
+        "divided by sqrt(n - 1) instead of sqrt(n)",
+        "Bessel's n - 1 belongs inside the sample variance, s^2 = sum (x_i - mean)^2 / (n - 1); the standard error then "
+        "divides s by sqrt(n): SE = s / sqrt(n). Your value divides the sample standard deviation by sqrt(n - 1), "
+        "too large by sqrt(n / (n - 1)). (The population standard deviation over sqrt(n - 1) is the same as s / sqrt(n).)",
+        _MC,
+        variants=(lambda v: (v.mean(), v.std() / math.sqrt(v.numel() - 1)),),
+    ),
+    Mistake(
         "se_population_std",
         "the standard deviation with 1/n instead of 1/(n - 1)",
         "The unbiased sample variance divides by n - 1 (torch's default, unbiased=True); dividing by n underestimates the error for small n.",
@@ -217,14 +226,59 @@ def _near(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-4 * abs(b) + 1e-5
 
 
+def _prior_where_data(student, reference, cases) -> bool:
+    """True if on every ordinary case each value of the answer is the expected one or the prior's (mean 0, variance
+    1), the prior's at least once where the expected differs (the data, which move the posterior, are ignored there)."""
+    r_by, prior = {r["case"]: r for r in reference}, 0
+    for s in student:
+        got = as_floats(s["value"]) if "raised" not in s else None
+        want = as_floats(r_by[s["case"]]["value"])
+        if not got or len(got) != 2:
+            return False
+        for g, w, p in zip(got, want, (0.0, 1.0)):
+            if _near(g, p) and not _near(w, p):
+                prior += 1
+            elif not _near(g, w):
+                return False
+    return prior > 0
+
+
+def _sample_mean_as_posterior_mean(student, reference, cases) -> bool:
+    """True if on every ordinary case the answer's mean is the sample mean and its variance the posterior's or the
+    sample mean's (noise_var / n): the prior is left out of the mean."""
+    by_name = {c.name: c for c in cases}
+    for s in student:
+        got = as_floats(s["value"]) if "raised" not in s else None
+        x, noise_var = by_name[s["case"]].args
+        n = x.numel()
+        if not got or len(got) != 2 or not _near(got[0], float(x.double().mean())):
+            return False
+        if not (_near(got[1], 1.0 / (1.0 + n / noise_var)) or _near(got[1], noise_var / n)):
+            return False
+    return True
+
+
 _CONJ = "s1-conjugate-example"
 POSTERIOR_MISTAKES = (
+    # Thiago11gamal/ultra-dashboard2 bayesianEngine.js updatePosteriorNormal (held-out set 4): the prior when n < 2
+    Mistake(
+        "posterior_returns_prior",
+        "the prior returned (in whole or in part), the data ignored",
+        "Every observation moves the posterior: its precision is 1 + n / noise_var and its mean (sum of x / noise_var) "
+        "divided by that, already for n = 1. On at least one case checked your answer is the prior's mean 0 or "
+        "variance 1 where the data move them (and right otherwise): a guard such as `if n < 2: return prior` throws data away. A sample "
+        "variance needs two points, but here the noise variance is given, so one observation is enough.",
+        _CONJ,
+        predicate=_prior_where_data,
+    ),
     Mistake(
         "posterior_ignores_prior",
         "the prior is left out (the maximum-likelihood answer)",
-        "The posterior combines prior and likelihood: precisions add, 1/sigma_post^2 = 1/v0 + n / noise_var (1 + n / noise_var for the prior N(0, 1)), and the mean shrinks from the data's mean towards the prior mean.",
+        "The posterior combines prior and likelihood: precisions add, 1/sigma_post^2 = 1/v0 + n / noise_var (1 + n / noise_var for the prior N(0, 1)), and the mean shrinks from the data's mean towards the prior mean. "
+        "Your mean is the sample mean itself, as if there were no prior.",
         _CONJ,
         variants=(lambda x, nv: (x.mean(), nv / x.numel()),),
+        predicate=_sample_mean_as_posterior_mean,
     ),
     Mistake(
         "posterior_forgets_n",

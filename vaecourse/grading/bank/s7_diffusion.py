@@ -6,8 +6,9 @@ import math
 
 import torch
 
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
-from ..observe import Case
+from ..compare import records_agree
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, noise_ignored
+from ..observe import Case, as_floats
 from . import _draw
 
 # --- forward diffusion sample -------------------------------------------------------------------
@@ -48,6 +49,18 @@ def _forward_cases(seed: int) -> list[Case]:
     args = (_draw.normal(g, b, d), _draw.uniform(g, b, low=0.01, high=0.99), _draw.normal(g, b, d))
     cases.append(Case("random-1", "random", args, f"a random batch of {b} examples with {d} features"))
     return cases
+
+
+def _draws_own_noise(student, reference, cases) -> bool:
+    """The given eps does not decide x_t, and noise enters anyway: two equal calls differ, or eps = 0 and eps = 1
+    give the same output that is not the noise-free one (an answer without any noise term is another mistake)."""
+    if not noise_ignored(student, reference, cases):
+        return False
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    case = next(c for c in cases if c.name == "noise-0") if "noise-0" in s_by else None
+    if any(s.get("deterministic") is False for s in student) or case is None:
+        return True
+    return not records_agree(s_by["noise-0"], r_by["noise-0"], case, with_grads=False)
 
 
 _FWD = "s7-forward-process"
@@ -146,6 +159,16 @@ FORWARD_MISTAKES = (
         variants=(lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None].sqrt()).sqrt() * e,),
     ),
     Mistake(
+        "diffusion_ignores_eps",
+        "the given eps ignored (fresh noise drawn)",
+        "The eps passed in does not decide your x_t: eps = 0 and eps = 1 gave the same output, or two equal calls gave "
+        "different ones (your function draws its own noise, e.g. torch.randn_like(x0)). The training loss compares the "
+        "network's prediction with the eps that made x_t, so x_t must be built from the given eps.",
+        _FWD,
+        variants=(lambda x0, a, e: a[:, None].sqrt() * x0 + (1 - a[:, None]).sqrt() * torch.randn_like(x0),),
+        predicate=_draws_own_noise,
+    ),
+    Mistake(
         "diffusion_broadcast_over_features",
         "alpha_bar broadcast along the features instead of the examples",
         "alpha_bar has one value per example, shape (B,). Multiplied with x0 of shape (B, D) it is aligned with the last "
@@ -177,7 +200,54 @@ def _schedule_cases(seed: int) -> list[Case]:
     return cases
 
 
+def _only_entry_differs(index: int):
+    """A predicate: on every ordinary case the answer has the reference's shape (T,) and differs from it at
+    ``index`` (0: the first step, -1: the last) and nowhere else."""
+
+    def one_entry_off(student, reference, cases) -> bool:
+        by_name, r_by, seen = {c.name: c for c in cases}, {r["case"]: r for r in reference}, 0
+        for s in student:
+            case = by_name[s["case"]]
+            if case.kind not in ("fixed", "random") or "raised" in s:
+                return False
+            got, want = as_floats(s["value"]), as_floats(r_by[s["case"]]["value"])
+            if got is None or want is None or len(got) != len(want) or len(want) < 2:
+                return False
+            near = [abs(a - b) <= 10 * (case.atol + case.rtol * abs(b)) for a, b in zip(got, want)]
+            if near[index] or not all(near[:index] + near[index + 1:] if index >= 0 else near[:index]):
+                return False
+            seen += 1
+        return seen > 0
+
+    return one_entry_off
+
+
+def _first_set_to_one(b):
+    out = torch.cumprod(1 - b, dim=0)
+    return torch.cat([torch.ones(1, dtype=b.dtype), out[1:]])
+
+
 SCHEDULE_MISTAKES = (
+    # public GitHub noise-schedule class (held-out set 4): alphas_cumprod = cumsum(log alphas).exp(); alphas_cumprod[0] = 1.0
+    Mistake(
+        "alpha_bar_first_step_changed",
+        "the first step's alpha_bar replaced (by 1), the others right",
+        "alpha_bar_1 = 1 - beta_1: the first step already adds noise. Your first value differs from it (set to 1, as "
+        "if step 1 were the clean data x_0) while every later value is right. The value 1 belongs to t = 0, which the "
+        "schedule of T values, one per step t = 1..T, does not include: return torch.cumprod(1 - betas, 0) unchanged.",
+        _FWD,
+        variants=(_first_set_to_one,),
+        predicate=_only_entry_differs(0),
+    ),
+    Mistake(
+        "alpha_bar_last_step_changed",
+        "the last step's alpha_bar replaced (e.g. by 0), the others right",
+        "alpha_bar_T = prod_{s<=T} (1 - beta_s) like every other step. Your last value differs from it while every "
+        "earlier one is right: a terminal value forced by hand (0 for a 'zero terminal SNR', or a clamp) changes the "
+        "schedule asked for; return torch.cumprod(1 - betas, 0) unchanged.",
+        _FWD,
+        predicate=_only_entry_differs(-1),
+    ),
     Mistake(
         "alpha_bar_cumsum",
         "a cumulative sum of the betas instead of a product",
@@ -219,9 +289,15 @@ SCHEDULE_MISTAKES = (
     Mistake(
         "alpha_bar_shifted",
         "the product shifted by one step",
-        "alpha_bar_1 = 1 - beta_1 already includes the first step; your values start at 1 and lag one step behind.",
+        "alpha_bar_1 = 1 - beta_1 already includes the first step, and the schedule has one value per beta, t = 1..T. "
+        "Your values start at 1 (the t = 0 of clean data) and lag one step behind, or skip alpha_bar_1 and lead one step "
+        "ahead; with the extra value kept (or the first dropped) you return T + 1 (or T - 1) values.",
         _FWD,
-        variants=(lambda b: torch.cat([torch.ones(1, dtype=b.dtype), torch.cumprod(1 - b, 0)[:-1]]),),
+        variants=(
+            lambda b: torch.cat([torch.ones(1, dtype=b.dtype), torch.cumprod(1 - b, 0)[:-1]]),
+            lambda b: torch.cat([torch.ones(1, dtype=b.dtype), torch.cumprod(1 - b, 0)]),  # (T + 1,)
+            lambda b: torch.cumprod(1 - b, 0)[1:],  # (T - 1,)
+        ),
     ),
 )
 
