@@ -52,7 +52,8 @@ GUARDS = [
     # named by their own entries since, never by the coincidence
     ("forward_diffusion_sample", _forward_noise_scaled_by_root_alpha_bar, ("diffusion_noise_takes_signal_coefficient",), "the two coefficients are swapped"),
     ("active_units", _active_units_second_moment, ("au_second_moment",), "the threshold argument is ignored"),
-    ("score_function_estimate", _score_sigma_cubed, (None,), "sigma for sigma^2, and a sigma/variance misreading"),
+    # named since by the power it has (diagnose_powers: sigma^-1 on every case), never by the coincidence
+    ("score_function_estimate", _score_sigma_cubed, ("scale_power_wrong",), "sigma for sigma^2, and a sigma/variance misreading"),
 ]
 
 

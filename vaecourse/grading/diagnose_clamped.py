@@ -103,7 +103,8 @@ def clamped(exercise, student, reference, ordinary, variant_records, tensor, Dia
         if fn is None or not _moves_location(fn, exercise.reference, [c.args for c, _, _ in pairs], i):
             continue  # a variant that differs only in its noise term: the factor alone would be read as that mistake
         factors = [f for f in (_noise_factor(ts, fn, c.args, i, a, b, c) for c, ts, _ in pairs) if f is not None]
-        if len(factors) < 2 or abs(factors[0] - 1) < 1e-3 or any(abs(f - factors[0]) > 1e-3 * abs(factors[0]) for f in factors):
+        # c = 1 is the variant itself; c = 0 drops the noise term, a mistake of its own that other steps read
+        if len(factors) < 2 or abs(factors[0] - 1) < 1e-3 or abs(factors[0]) < 1e-3 or any(abs(f - factors[0]) > 1e-3 * abs(factors[0]) for f in factors):
             continue
         k = factors[0]
         fitted = []

@@ -107,7 +107,7 @@ MC_MISTAKES = (
     ),
     Mistake(
         "se_sqrt_n_minus_1",
-        "divided by sqrt(n - 1) instead of sqrt(n)",
+        "s / sqrt(n - 1) as the standard error (n - 1 where n belongs)",
         "Bessel's n - 1 belongs inside the sample variance, s^2 = sum (x_i - mean)^2 / (n - 1); the standard error then "
         "divides s by sqrt(n): SE = s / sqrt(n). Your value divides the sample standard deviation by sqrt(n - 1), "
         "too large by sqrt(n / (n - 1)). (The population standard deviation over sqrt(n - 1) is the same as s / sqrt(n).)",
