@@ -35,8 +35,8 @@ def test_collection_is_large_and_sourced():
     assert len(CASES) - len(bugs) >= 20  # correct answers in several real styles
     for case in bugs:  # each bug names its repository (owner/name) and a file or an issue/PR number
         assert re.search(r"[\w.-]+/[\w.-]+", case.source), case.id
-        # a file in any language the code was ported from (.py, .ipynb, .js, .jl, .cs, .rst, .m, ...)
-        assert re.search(r"#\d+|\.(py|ipynb|js|jl|cs|rst|m|cpp|c|r|ts)\b", case.source), case.id
+        # a file in any language the code was ported from (.py, .ipynb, .js, .jl, .cs, .rst, .m, ...) or the page that shows it (.html)
+        assert re.search(r"#\d+|\.(py|ipynb|js|jl|cs|rst|m|cpp|c|r|ts|html)\b", case.source), case.id
         assert all(re.fullmatch(r"[a-z0-9_]+", m) for m in case.expect), case.id
     for case in CASES:
         assert case.source.strip(), case.id
