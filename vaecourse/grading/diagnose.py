@@ -20,6 +20,7 @@ import torch
 from .compare import describe_value, gradient_missing, records_agree
 from .diagnose_axis_sizes import size_as_axis
 from .diagnose_clamped import clamped
+from .diagnose_item import to_python_number
 from .diagnose_inputs import wrong_inputs
 from .diagnose_mixed_reductions import mixed_reductions
 from .diagnose_powers import scale_power
@@ -523,12 +524,12 @@ def _shape(exercise, student, reference, cases, variant_records) -> Diagnosis | 
     if single:
         found = _scalar(exercise, student, reference, cases, variant_records, owners, decided)
         if found:
-            return _kept_dims(found, shapes)
+            return found
     if len(owners) == 1:
         return Diagnosis(owners[0], decided, note=_beside_owner(exercise, student, cases, variant_records, owners[0], decided))
     first = {c.name: list(c.args[0].shape) if c.args and isinstance(c.args[0], torch.Tensor) else None for c in ordinary}
     if single:
-        return _kept_dims(Diagnosis(GENERIC_BY_NAME["reduced_over_batch"], decided), shapes)
+        return Diagnosis(GENERIC_BY_NAME["reduced_over_batch"], decided)
     if all(shapes[n] == first[n] for n in shapes):
         return Diagnosis(GENERIC_BY_NAME["no_reduction"], decided)
     if all(first[n] and len(shapes[n]) == 1 and shapes[n] != r_by[n]["value"]["shape"] and shapes[n][0] in first[n] for n in shapes):
@@ -543,12 +544,20 @@ def _numel(shape) -> int:
     return n
 
 
-def _kept_dims(found: Diagnosis, shapes: dict) -> Diagnosis:
-    """``found`` with a word on a one-number answer that kept its reduced axes (shape (1,) or (1, 1))."""
-    kept = sorted({tuple(s) for s in shapes.values() if s})
-    if not kept:
+def _kept_dims(found: Diagnosis, student, reference) -> Diagnosis:
+    """``found`` with a word on a one-number answer that kept its reduced axes (shape (1,) or (1, 1)) where (B,) is due."""
+    r_by = {r["case"]: r for r in reference}
+    kept = set()
+    for s in student:
+        value, want = s.get("value") or {}, r_by.get(s["case"], {}).get("value") or {}
+        if value.get("kind") != "tensor" or want.get("kind") != "tensor" or _numel(want["shape"]) == 1:
+            continue
+        if _numel(value["shape"]) != 1 or not value["shape"]:
+            return found
+        kept.add(tuple(value["shape"]))
+    if len(kept) != 1:
         return found
-    said = f"Your output has shape {kept[0]}: a reduction with keepdim=True still leaves one number for the batch."
+    said = f"Your output has shape {next(iter(kept))}: a reduction with keepdim=True still leaves one number for the batch."
     return Diagnosis(found.mistake, found.cases, found.exact, (found.note + " " if found.note else "") + said)
 
 
@@ -746,6 +755,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         return _unstable(exercise, student, reference, cases)
     for step in (
         lambda: size_as_axis(student, reference, _ordinary(cases), GENERIC_BY_NAME, Diagnosis),
+        lambda: to_python_number(student, reference, _ordinary(cases), GENERIC_BY_NAME, Diagnosis),
         lambda: ramp(exercise, student, reference, cases, Diagnosis),
         lambda: _constant(student, cases),  # all zeros or one value everywhere: any variant it matches, it matches by chance
         lambda: _robust(student, reference, cases, variant_records),
@@ -764,7 +774,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
     ):
         found = step()
         if found:
-            return _with_packaging_note(found, student, reference, cases)
+            return _kept_dims(_with_packaging_note(found, student, reference, cases), student, reference)
     return None
 
 

@@ -233,6 +233,18 @@ GENERIC = (
         "cases whose sizes differ",
     ),
     Mistake(
+        "tensor_to_python_number",
+        "a tensor of several values turned into one Python number",
+        ".item(), float() and int() turn a tensor holding ONE value into a Python number, and math.exp, math.log or "
+        "math.sqrt call float() on their argument; on a tensor with one value per example they raise ('a Tensor with "
+        "B elements cannot be converted to Scalar', 'only one element tensors can be converted to Python scalars'). Even "
+        "on one value the result is a plain number that no gradient reaches. Use torch.exp, torch.log, torch.sqrt, "
+        "which work element by element, and return the tensor itself; call .item() only to print or log one number.",
+        _RED,
+        behaviour="the answer raises torch's 'cannot be converted to Scalar' / 'only one element tensors can be "
+        "converted to Python scalars' where the expected output has several values, and raises nothing else",
+    ),
+    Mistake(
         "library_function_submitted",
         "the course library's function handed in",
         "You handed in the course library's own function (from vaecourse) instead of your implementation: the exercise "

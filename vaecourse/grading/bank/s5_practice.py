@@ -159,7 +159,7 @@ IWAE_MISTAKES = (
     ),
     Mistake(
         "iwae_log_k_sign",
-        "+ log K instead of - log K",
+        "log K added where the bound divides by K",
         "The bound averages the K weights: log((1/K) sum_k w_k) = logsumexp(log_w) - log K. Adding log K multiplies "
         "the sum by K instead of dividing it: the value is 2 log K too large and grows with K.",
         _IWAE,
