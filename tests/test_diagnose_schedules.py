@@ -42,6 +42,15 @@ def a_unclipped(step, warmup_steps):
     return step / warmup_steps
 
 
+@mutant(A, "anneal_wrong_ceiling")
+def a_update_stops_with_the_warm_up(step, warmup_steps):  # GMPilankar/Beta-VAE-from-scratch: beta only set while epoch <= warmup
+    beta = 0.0
+    for epoch in range(1, step + 2):
+        if epoch <= warmup_steps:
+            beta = (epoch - 1) / warmup_steps
+    return beta  # stays at (W - 1) / W: never raised to 1, not a restart
+
+
 @mutant(A, "anneal_reversed")
 def a_reversed(step, warmup_steps):
     return max(0.0, 1.0 - step / warmup_steps)

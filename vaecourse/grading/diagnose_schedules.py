@@ -8,6 +8,7 @@ parts one by one, whatever formula produced them:
 - ceiling: every step at or after the end gives one constant c != 1 (a ramp to 100, to 0.01, to beta);
 - slope: the start right, and every later value is min(1, k * step / warmup_steps) for one k != 1;
 - start: the ceiling right, but a positive weight at step 0;
+- stuck: the warm-up right, but the weight stays at its last warm-up value (W - 1) / W after the end (a ceiling);
 - restart: the warm-up right, but the weight below 1 again at a step after the end;
 - no cap: every step after the end gives a weight above 1 (or 1 at the end itself), whatever the ramp's shape before;
 - curve: weights in [0, 1] that level off at the top, off the straight line by more than one step.
@@ -83,6 +84,10 @@ def ramp(exercise, student, reference, cases, Diagnosis):
     if all(p[3] for p in after) and 0 < v0 < 1 and not start[0][3]:
         return Diagnosis(own["anneal_starts_above_zero"], names(start), note=f"At step 0 your weight is {v0:.4g}, not 0.")
     fallen = [p for p in after if p[2] < 1.0 - 1e-3]
+    if all(p[3] for p in start + middle) and fallen and all(_close(p[2], (p[1] - 1) / p[1], p[4]) for p in after):
+        # never raised to 1: the weight stays at its last warm-up value (W - 1) / W, a ceiling, not a restart
+        note = "From the end of the warm-up on your weight stays at (warmup_steps - 1) / warmup_steps, its value at the last warm-up step: it is never raised to 1."
+        return Diagnosis(own["anneal_wrong_ceiling"], names(after), note=note)
     if all(p[3] for p in start + middle) and fallen and all(0 <= p[2] <= 1 for p in after):
         return Diagnosis(own["anneal_restarts"], names(fallen), note="Steps after the end of the warm-up get a weight below 1 again.")
     over = [p for p in after if p[2] > 1.0 + 1e-3]
