@@ -57,7 +57,7 @@ def reparam_minus_noise(mu, logvar, eps=None):
 
 
 CASES = [
-    ("iwae_bound", iwae_log_k_added, {"iwae_log_k_sign"}, "+ log K"),  # its own entry since the -log K "missing" title is false
+    ("iwae_bound", iwae_log_k_added, {"iwae_log_k_sign"}, "log K added"),  # its own entry since the -log K "missing" title is false
     ("gaussian_kl", kl_mu_term_halved, {"formula_term_changed"}, "halved"),  # the KL's term fit: "mu^2 is halved"
     ("elbo_from_log_densities", elbo_prior_and_q_signs, {"elbo_missing_prior", "elbo_plus_log_q"}, "two mistakes"),
     ("conjugate_posterior", posterior_noise_var_as_std, {"scale_parameter_misread"}, "`noise_var`"),
