@@ -26,7 +26,7 @@ from .compare import describe_value, first_difference, numbers_close, records_ag
 from .diagnose import Diagnosis, diagnose
 from .display import show_feedback
 from .exercise import Exercise, FunctionExercise, ValueExercise, gradient_cut
-from .observe import Case, as_floats, encode, observe, observe_value
+from .observe import IN_PLACE_READINGS, Case, as_floats, encode, observe, observe_value
 from .practice_log import clear_practice
 from .misreadings import misreading_variants
 from .mistakes import GRADIENT_CUT
@@ -263,7 +263,7 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     mutated = sorted({i for r in student for i in r.get("mutated", ())})
     if mutated:
         names = ", ".join(f"`{exercise.params[i].split('=')[0]}`" for i in mutated)
-        became = {i: {dict(r.get("mutated_as", ())).get(i) for r in student if i in r.get("mutated", ())} - {""} for i in mutated}
+        became = {i: {_reading(r, i) for r in student if i in r.get("mutated", ())} - {""} for i in mutated}
         after = "".join(  # one known map on every case: say what the input became, and what that does to later uses
             f" After the call `{n}` holds {next(iter(hows)).format(x=n)}: every later use of `{n}` in your function reads "
             f"those values, not the input."
@@ -290,6 +290,15 @@ def grade_function(exercise: FunctionExercise, answer, seed: int, timeout: float
     if difference.code == "raised":
         return R.make_result(exercise, R.ERROR, difference.message, review=(exercise.section,))
     return R.make_result(exercise, R.FAILED, difference.message, review=(exercise.section,))
+
+
+def _reading(record: dict, i: int) -> str | None:
+    """What input ``i`` became in place, as the record says, if it is one of the checker's own readings (else None)."""
+    try:
+        how = dict(record.get("mutated_as", ())).get(i)
+    except (TypeError, ValueError):  # a forged record: not pairs
+        return None
+    return how if isinstance(how, str) and how in IN_PLACE_READINGS else None
 
 
 def grade_value(exercise: ValueExercise, answer, timeout: float) -> R.CheckResult:

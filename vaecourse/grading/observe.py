@@ -82,6 +82,10 @@ _IN_PLACE = (
 )
 
 
+# the only readings a record may carry: the sandbox's records are data from untrusted code, checked against these
+IN_PLACE_READINGS = frozenset(f"{words} (an in-place {op})" for words, _, op in _IN_PLACE)
+
+
 def _changed_to(after: torch.Tensor, before: torch.Tensor) -> str | None:
     """How an input changed in place reads, e.g. "exp({x}) (an in-place exp_())", where it is one known map of the input."""
     if not (after.is_floating_point() and before.is_floating_point()) or after.shape != before.shape:
