@@ -257,7 +257,7 @@ EXPECTED = {
     "kl_b1_output": 'kl_mean_over_latent',
     "rp_sqrt_of_std": 'reparam_sqrt_of_std',
     "rp_exp_quarter": 'reparam_sqrt_of_std',
-    "rp_var_squared": None,
+    "rp_var_squared": 'scale_wrong_function',  # the variance squared, read from the noise's scale (diagnose_scale_fn)
     "rp_std_halved": "formula_term_changed",
     "rp_var_numpy_noise": 'reparam_variance_instead_of_std',
     "rp_logvar_as_std_inplace": 'reparam_logvar_as_std',

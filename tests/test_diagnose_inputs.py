@@ -294,7 +294,7 @@ EXPECTED = {
     "rp_exp_neg_half_var": 'wrong_input',
     "rp_mu_minus": 'sign_flipped',
     "rp_std_from_mu_eps_none_bad": 'wrong_input',
-    "rp_std_squared": None,
+    "rp_std_squared": 'scale_wrong_function',  # the variance squared, read from the noise's scale (diagnose_scale_fn)
     "rp_mu_times_eps": None,
     "rp_std_from_mu_numpy_style": 'wrong_input',
     "rp_var_mu_scaled": 'reparam_mean_scaled',

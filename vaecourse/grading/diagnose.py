@@ -24,8 +24,10 @@ from .diagnose_item import to_python_number
 from .diagnose_inputs import wrong_inputs
 from .diagnose_mixed_reductions import mixed_reductions
 from .diagnose_powers import scale_power
+from .diagnose_scale_fn import scale_function
 from .diagnose_schedules import ramp
 from .diagnose_shapes import broadcast_square
+from .diagnose_transforms import transformed
 from .diagnose_terms import term_fit
 from .diagnose_unit_axes import unit_axes
 from .exercise import FunctionExercise, Mistake, gradient_cut
@@ -391,49 +393,6 @@ def _deviations(student, reference, cases, variant_records) -> Diagnosis | None:
     return None
 
 
-_TRANSFORMS = (
-    ("the square root", torch.sqrt),
-    ("the square", torch.square),
-    ("the log", torch.log),
-    ("the exp", torch.exp),
-)
-
-
-def _transformed(student, reference, cases) -> Diagnosis | None:
-    """The answer equals sqrt, square, log or exp of the reference on every ordinary case (for a tuple, in some of its values, the rest right)."""
-    ordinary = {c.name: c for c in _ordinary(cases)}
-    r_by = {r["case"]: r for r in reference}
-    pairs = []
-    for s in student:
-        if s["case"] in ordinary:
-            r = r_by.get(s["case"])
-            ts, tr = _tensor(s), (_tensor(r) if r else None)
-            if ts is None or tr is None or ts.shape != tr.shape:
-                return None
-            pairs.append((s["case"], ts, tr, r["value"].get("kind") == "sequence"))
-    if not pairs:
-        return None
-
-    def near(a, b, case):
-        return (a - b).abs() <= 10.0 * (case.atol + case.rtol * b.abs())
-
-    for said, fn in _TRANSFORMS:
-        moved, fits = False, True
-        for n, ts, tr, mixed in pairs:
-            with torch.no_grad():
-                f = fn(tr)
-            hit = near(ts, f, ordinary[n]) & torch.isfinite(f)
-            right = near(ts, tr, ordinary[n])
-            if not bool((hit | (right if mixed else torch.zeros_like(hit))).all()):
-                fits = False
-                break
-            moved |= bool((hit & ~right).any())
-        if fits and moved:
-            where = " (in some of the values you return; the others are right)" if any(p[3] for p in pairs) else ""
-            return Diagnosis(GENERIC_BY_NAME["output_transformed"], tuple(p[0] for p in pairs), note=f"Your values are {said} of the expected ones{where}.")
-    return None
-
-
 def _noise_parts(student, reference, cases, variant_records) -> Diagnosis | None:
     """Where cases ``noise-0`` and ``noise-1`` exist: the mistake whose noise scale (output at 1 minus at 0) the answer shares.
 
@@ -761,13 +720,14 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         lambda: _robust(student, reference, cases, variant_records),
         lambda: clamped(exercise, student, reference, _ordinary(cases), variant_records, _tensor, Diagnosis),
         lambda: _noise_parts(student, reference, cases, variant_records),
+        lambda: scale_function(exercise, student, reference, _ordinary(cases), _tensor, _close, Diagnosis, GENERIC_BY_NAME),
         lambda: _terms(exercise, student, reference, cases, variant_records),
         lambda: _gradient(exercise, student, reference, by_name, disconnected=True),
         lambda: _compose(student, reference, cases, _atoms(exercise, cases, reference, variant_records), variant_records),
         lambda: _deviations(student, reference, cases, variant_records),
         lambda: wrong_inputs(exercise, student, reference, variant_records, _ordinary(cases), _atoms(exercise, cases, reference, []), _tensor, Diagnosis),
         lambda: scale_power(exercise, student, reference, _ordinary(cases), _atoms(exercise, cases, reference, variant_records), variant_records, _tensor, _close, Diagnosis),
-        lambda: _transformed(student, reference, cases),
+        lambda: transformed(exercise, student, reference, _ordinary(cases), _tensor, Diagnosis, GENERIC_BY_NAME),
         lambda: _shape(exercise, student, reference, cases, variant_records),
         # "right formula, unstable arithmetic" only where the formula is right on most ordinary cases
         lambda: _unstable(exercise, student, reference, cases) if _mostly_right(student, reference, cases) else None,

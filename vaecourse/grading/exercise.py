@@ -214,9 +214,10 @@ def nondeterministic(student: list, reference: list, cases: list[Case]) -> bool:
     return any(s.get("deterministic") is False for s in student)
 
 
-def _noise_summaries(student: list, reference: list, cases: list[Case]):
-    """For an answer right wherever the noise is given: each sampling case's (mean, std, excess kurtosis) of the
-    drawn noise, the expected ones and their tolerances; None if the answer is wrong elsewhere or a summary is missing."""
+def _noise_layouts(student: list, reference: list, cases: list[Case]):
+    """For an answer right wherever the noise is given: each sampling case's summary (numbers as listed in its
+    ``expected_summary``: the draws' mean, std and excess kurtosis, then, where the case gives them, how the draws are
+    laid out), the expected one and its tolerances; None if the answer is wrong elsewhere or a summary is missing."""
     by_name = {c.name: c for c in cases}
     if len(student) != len(reference):
         return None
@@ -227,11 +228,40 @@ def _noise_summaries(student: list, reference: list, cases: list[Case]):
     summaries = []
     for s, case in sampling:
         got = s.get("value", {}).get("items") if "raised" not in s else None
-        if not got or len(got) != 3 or len(case.expected_summary) != 3:
+        n = len(case.expected_summary)
+        if not got or len(got) != n or n < 3:
             return None
-        atol = case.summary_atol if isinstance(case.summary_atol, tuple) else (case.summary_atol,) * 3
+        atol = case.summary_atol if isinstance(case.summary_atol, tuple) else (case.summary_atol,) * n
         summaries.append((tuple(g.get("value") for g in got), case.expected_summary, atol))
     return summaries
+
+
+def _noise_summaries(student: list, reference: list, cases: list[Case]):
+    """``_noise_layouts``' (mean, std, excess kurtosis) of each sampling case, where the draws are laid out as they should
+    be (mu's shape, no noise shared): only then do the moments describe the distribution of one draw."""
+    layouts = _noise_layouts(student, reference, cases)
+    if layouts is None or any(None in got[3:] or any(abs(g - e) > t for g, e, t in zip(got[3:], want[3:], atol[3:])) for got, want, atol in layouts):
+        return None
+    return [(got[:3], want[:3], atol[:3]) for got, want, atol in layouts]
+
+
+def _noise_laid_out(which: int):
+    """A predicate: right wherever the noise is given, and the drawn noise's layout number ``which`` (3: 1 if the output
+    has mu's shape; 4: share of rows equal to the row before; 5: share of rows with all entries equal) says it is wrong."""
+
+    def predicate(student: list, reference: list, cases: list[Case]) -> bool:
+        layouts = _noise_layouts(student, reference, cases)
+        if not layouts or any(len(got) <= which or got[which] is None for got, _, _ in layouts):
+            return False
+        if which == 3:
+            return all(got[3] == 0.0 for got, _, _ in layouts)
+        return all(got[3] == 1.0 and got[which] >= 0.5 for got, _, _ in layouts)
+
+    predicate.__name__ = ("noise_wrong_shape", "noise_shared_by_batch", "noise_shared_by_dims")[which - 3]
+    return predicate
+
+
+noise_wrong_shape, noise_shared_by_batch, noise_shared_by_dims = (_noise_laid_out(i) for i in (3, 4, 5))
 
 
 def noise_misscaled(student: list, reference: list, cases: list[Case]) -> bool:

@@ -108,6 +108,18 @@ GENERIC = (
         behaviour="finite on ordinary cases, NaN/inf on the stability cases",
     ),
     Mistake(
+        "scale_wrong_function",
+        "the standard deviation (or variance) built with the wrong function of the log-variance",
+        "The standard deviation is sigma = exp(logvar / 2), the same as sqrt(exp(logvar)), and the variance is "
+        "sigma^2 = exp(logvar): logvar = log sigma^2 is any real number, and exp turns it into a positive scale. Your "
+        "code builds the scale from logvar with another function (the note says which: softplus, the exp left out, "
+        "the variance squared, ...), so every value that depends on the spread is wrong. Write std = torch.exp(0.5 * logvar) "
+        "and var = torch.exp(logvar).",
+        "s4-log-variance",
+        behaviour="the noise's scale (output at eps = 1 minus at eps = 0), or the variance term of a formula, is a named "
+        "function of the log-variance other than exp(logvar / 2) (or exp(logvar)), on every case",
+    ),
+    Mistake(
         "scale_parameter_misread",
         "a variance, standard deviation or log of one read as another",
         "sigma, sigma^2, log sigma and log sigma^2 = logvar are four different numbers: sigma = exp(logvar / 2), "
@@ -150,12 +162,15 @@ GENERIC = (
     ),
     Mistake(
         "output_transformed",
-        "the expected values passed through a square root, square, log or exp",
-        "Your values are a function of the right ones: their square root or square (a standard deviation where a "
-        "variance is due, sqrt(alpha_bar) where alpha_bar is), or their log or exp (a log-space result not "
-        "exponentiated back, or an exp too many). Check which quantity the exercise asks you to return.",
+        "the expected values passed through a function (square root, square, log, exp, 1 - x, reversed)",
+        "Your values are a function of the right ones (the note says which): their square root or square (a standard "
+        "deviation where a variance is due, sqrt(alpha_bar) where alpha_bar is), their log or exp (a log-space result "
+        "not exponentiated back, or an exp too many), 1 minus them (the complement), or the right values in reverse "
+        "order; sometimes with the first or last value also set by hand. Check which quantity the exercise asks you to "
+        "return, and return it for every step as computed.",
         "",
-        behaviour="values equal sqrt, square, log or exp of the reference's on every case",
+        behaviour="values equal a named transform of the reference's on every case (sqrt, square, log, exp, 1 - x, reversed), "
+        "or such a transform, a running sum or product, or a one-step shift with only the first and/or last value a constant",
     ),
     Mistake(
         "not_a_tensor",

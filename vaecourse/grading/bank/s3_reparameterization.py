@@ -7,7 +7,17 @@ import math
 import torch
 
 from ...core.reparam import reparameterize as _reparameterize
-from ..exercise import FunctionExercise, Mistake, gradient_cut, noise_ignored, noise_misscaled, noise_uniform
+from ..exercise import (
+    FunctionExercise,
+    Mistake,
+    gradient_cut,
+    noise_ignored,
+    noise_misscaled,
+    noise_shared_by_batch,
+    noise_shared_by_dims,
+    noise_uniform,
+    noise_wrong_shape,
+)
 from ..mistakes_generic import GRADIENT_CUT
 from ..observe import Case
 from ..terms import Reading, TermLibrary
@@ -16,15 +26,26 @@ from . import _draw
 # --- reparameterize -----------------------------------------------------------------------------
 
 _SAMPLING_STD = 3.0  # sigma of the eps=None case; chosen so that no catalogued mistake also gives 3
-_SAMPLING_N = 2000 * 2
+_SAMPLING_SHAPE = (2000, 2)
+_SAMPLING_N = _SAMPLING_SHAPE[0] * _SAMPLING_SHAPE[1]
 
 
-def _moments(z: torch.Tensor) -> tuple[float, float, float]:
-    """Mean, standard deviation and excess kurtosis of the draws (0 for a normal, -1.2 for a uniform)."""
-    z = z.detach().double().flatten()
-    centred = z - z.mean()
+def _moments(z: torch.Tensor) -> tuple[float, ...]:
+    """Mean, standard deviation and excess kurtosis of the draws (0 for a normal, -1.2 for a uniform), then how they are laid out:
+    1 if z has mu's shape ``_SAMPLING_SHAPE`` (else 0), the share of rows equal to the row before (1 where one noise
+    vector serves every example, 0 for independent draws) and the share of rows whose entries are all equal (1 where one
+    noise value serves every latent dimension). mu and logvar are the same in every row and column, so only shared
+    noise makes two entries equal."""
+    z = z.detach().double()
+    flat = z.flatten()
+    centred = flat - flat.mean()
     kurtosis = centred.pow(4).mean() / centred.pow(2).mean().pow(2) - 3.0
-    return float(z.mean()), float(z.std()), float(kurtosis)
+    moments = (float(flat.mean()), float(flat.std()), float(kurtosis))
+    if tuple(z.shape) != _SAMPLING_SHAPE:
+        return moments + (0.0, 0.0, 0.0)
+    rows = float((z[1:] == z[:-1]).all(-1).double().mean())
+    dims = float((z == z[:, :1]).all(-1).double().mean())
+    return moments + (1.0, rows, dims)
 
 
 def _reparam_cases(seed: int) -> list[Case]:
@@ -74,12 +95,13 @@ def _reparam_cases(seed: int) -> list[Case]:
                 grad_args=(0, 1),
             )
         )
-    mu = torch.ones(2000, 2)
-    logvar = torch.full((2000, 2), 2 * math.log(_SAMPLING_STD))
+    mu = torch.ones(_SAMPLING_SHAPE)
+    logvar = torch.full(_SAMPLING_SHAPE, 2 * math.log(_SAMPLING_STD))
     # 5 standard errors bound each statistic: sigma / sqrt(n) for the mean and (a little more than) the
     # std, sqrt(24 / n) for a normal's excess kurtosis; a false failure is ~1e-6 likely for each. The
     # kurtosis tells normal noise from uniform noise rescaled to the right mean and spread.
-    atol = (5 * _SAMPLING_STD / math.sqrt(_SAMPLING_N),) * 2 + (5 * math.sqrt(24 / _SAMPLING_N),)
+    # The layout (mu's shape, no two rows or entries of a row equal) is exact for independent continuous draws.
+    atol = (5 * _SAMPLING_STD / math.sqrt(_SAMPLING_N),) * 2 + (5 * math.sqrt(24 / _SAMPLING_N),) + (0.01,) * 3
     cases.append(
         Case(
             "sampling",
@@ -88,7 +110,7 @@ def _reparam_cases(seed: int) -> list[Case]:
             "a call without eps (4000 draws), which must draw standard-normal noise itself",
             grad_args=(0, 1),  # the noise it draws must still pass gradients to mu and logvar
             summary=_moments,
-            expected_summary=(1.0, _SAMPLING_STD, 0.0),
+            expected_summary=(1.0, _SAMPLING_STD, 0.0, 1.0, 0.0, 0.0),
             summary_atol=atol,
             rng_seed=3003,
         )
@@ -160,19 +182,20 @@ REPARAM_MISTAKES = (
         variants=(lambda mu, s, eps=None: (_noise(mu, s, eps) + mu) * torch.exp(0.5 * s),),
     ),
     # An activation on the log-variance: ReLU (shekkizh/TensorflowProjects#1), softplus
-    # (wohlert/semi-supervised-pytorch#16), tanh (pkmital/CADL#84).
+    # (wohlert/semi-supervised-pytorch#16), tanh (pkmital/CADL#84). softplus(logvar) itself as sigma (mingyuliutw/UNIT#37)
+    # is read with the other functions of logvar in sigma's place (diagnose_scale_fn), which says which one.
     Mistake(
         "reparam_logvar_squashed",
         "an activation (ReLU, softplus, tanh) applied to the log-variance",
         "Your samples are wrong where logvar is negative (or large): the log-variance passes through an activation "
-        "that squashes it, which confines sigma (a ReLU or softplus forbids every sigma below 1). logvar = log sigma^2 "
-        "is any real number; use the encoder's output as it is.",
+        "that squashes it, which confines sigma (inside the exp, a ReLU or softplus forbids every sigma below 1; used "
+        "as sigma itself, softplus(logvar) or sigmoid(logvar) is another function than exp(logvar / 2)). "
+        "logvar = log sigma^2 is any real number; use the encoder's output as it is, in sigma = exp(logvar / 2).",
         _REP,
         variants=(
             _with_scale(lambda s: torch.exp(0.5 * s.clamp(min=0))),
             _with_scale(lambda s: torch.exp(0.5 * torch.nn.functional.softplus(s))),
             _with_scale(lambda s: torch.exp(0.5 * torch.tanh(s))),
-            _with_scale(torch.nn.functional.softplus),  # mingyuliutw/UNIT#37: softplus of the output as sigma
         ),
     ),
     # keras-team/keras#4211: epsilon = K.random_normal(..., std=epsilon_std) with epsilon_std = 0.01.
@@ -205,6 +228,41 @@ REPARAM_MISTAKES = (
     # the generic entry (one mistake, one entry; "reparam_gradient_cut" is its alias), made here by two variants
     GRADIENT_CUT.made_by(
         _no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps), predicate=gradient_cut
+    ),
+    # One noise draw reused: eps = torch.randn(D) (or randn_like(mu[0])) broadcast over the batch (held-out set 6:
+    # AlexVS reparameterize), or torch.randn(B, 1) over the latent dimensions. Told by the eps=None case, where mu and
+    # logvar are the same in every row: there, shared noise makes rows (or a row's entries) equal.
+    Mistake(
+        "reparam_noise_shared_by_batch",
+        "one noise vector shared by every example",
+        "With eps given, your samples are right; without it, every example in the batch gets the same noise: all the rows "
+        "of your samples are equal where mu and logvar are. A noise vector of shape (D,), e.g. torch.randn(D) or "
+        "torch.randn_like(mu[0]) (or one number, torch.randn(1)), broadcast over the batch draws one sample and copies it to every example. Each example "
+        "needs its own draw: eps = torch.randn_like(mu), of mu's full shape (B, D).",
+        _REP,
+        variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * (torch.randn(mu.shape[-1]) if eps is None else eps),),
+        predicate=noise_shared_by_batch,
+    ),
+    Mistake(
+        "reparam_noise_shared_by_dims",
+        "one noise value shared by every latent dimension",
+        "With eps given, your samples are right; without it, each example gets one noise value for all its latent "
+        "dimensions: the entries of a row of your samples are equal where mu and logvar are. Noise of shape (B, 1), e.g. "
+        "torch.randn(B, 1), broadcast over the dimensions makes them perfectly correlated, which q(z|x), a diagonal "
+        "Gaussian, does not allow. Draw eps = torch.randn_like(mu), of mu's full shape (B, D).",
+        _REP,
+        variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * (torch.randn(mu.shape[0], 1) if eps is None else eps),),
+        predicate=noise_shared_by_dims,
+    ),
+    Mistake(
+        "reparam_noise_wrong_shape",
+        "noise drawn with a shape other than mu's",
+        "With eps given, your samples are right; without it, your output's shape is not mu's: the noise you draw has "
+        "another shape (an extra axis, or the sizes in another order) and broadcasting spreads the samples over it. "
+        "Draw eps = torch.randn_like(mu), exactly of mu's shape, so that z = mu + sigma * eps has it too.",
+        _REP,
+        variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * (torch.randn(2, *mu.shape) if eps is None else eps),),
+        predicate=noise_wrong_shape,
     ),
     # torch.rand (uniform) for torch.randn (normal), one letter apart: graviraja/pytorch-sample-codes#3,
     # acids-ircam/diffusion_models#8, dferendo/RecommendationSystem#3.

@@ -250,12 +250,16 @@ KL_MISTAKES = (
         "s4-reductions",
         variants=(lambda mu, s: 0.5 * _per_dim(mu, s).sum(0),),
     ),
+    # the variance built from logvar with another function (softplus): named by the term fit below
+    GENERIC_BY_NAME["scale_wrong_function"].made_by(
+        lambda mu, s: 0.5 * (mu.pow(2) + torch.nn.functional.softplus(s) - s - 1).sum(-1),
+    ),
 )
 
 # the terms a KL answer is read in (vaecourse.grading.diagnose_terms): each a sum over the latent dimensions, (B,);
 # the reference's four, and those people put in their place (sigma or sigma^4 for sigma^2, mu or |mu| for mu^2, a
 # constant once per example for one per dimension)
-_T = ("mu^2", "sigma^2", "log sigma^2", "D", "sigma", "sigma^4", "mu", "|mu|", "1 (once per example)")
+_T = ("mu^2", "sigma^2", "log sigma^2", "D", "sigma", "sigma^4", "mu", "|mu|", "1 (once per example)", "softplus(logvar)")
 _REFERENCE = {_T[0]: 0.5, _T[1]: 0.5, _T[2]: -0.5, _T[3]: -0.5}
 
 
@@ -282,6 +286,7 @@ TERM_LIBRARIES = {
             (_T[6], lambda mu, s: mu.sum(-1)),
             (_T[7], lambda mu, s: mu.abs().sum(-1)),
             (_T[8], lambda mu, s: torch.ones(mu.shape[:-1], dtype=mu.dtype)),
+            (_T[9], lambda mu, s: torch.nn.functional.softplus(s).sum(-1)),
         ),
         reference=_REFERENCE,
         readings=(
@@ -296,6 +301,7 @@ TERM_LIBRARIES = {
             Reading({_T[1]: 0.0, _T[5]: 0.5}, "kl_sigma_instead_of_variance"),
             Reading({_T[2]: -0.25}, "kl_sigma_instead_of_variance"),
             Reading({_T[2]: -1.0}, "kl_log_variance_doubled"),
+            Reading({_T[1]: 0.0, _T[9]: 0.5}, "scale_wrong_function"),  # softplus(logvar) as the variance
             Reading({_T[2]: 0.5}, "kl_log_term_sign"),
             Reading({_T[0]: 0.0, _T[6]: 0.5}, "kl_mean_not_squared"),
             Reading({_T[0]: 0.0, _T[7]: 0.5}, "kl_mean_not_squared"),

@@ -1,0 +1,86 @@
+"""Name which function of the log-variance an answer used where the standard deviation belongs, read from the scale of its noise.
+
+For an exercise whose output is linear in its noise (``z = loc + sigma * eps``) and which has the cases
+``noise-0`` and ``noise-1`` (the same inputs with every eps 0 or 1) and a log-variance argument
+(``scale_args`` "log sigma^2"), the answer's output at eps = 1 minus its output at eps = 0 is,
+entry by entry, the scale it multiplies the noise by, as a function of the log-variance s there.
+:func:`scale_function` compares that scale with named functions of s that people write in the place of
+sigma = exp(s / 2) (softplus(s), s / 2 with the exp missing, exp(s)^2, sqrt(|s|), ...; exp(-s / 2) is
+``-logvar`` in place of ``logvar``, which :mod:`.diagnose_inputs` names). It names one only when
+
+- the answer's output at eps = 0 is the reference's (the location is right), and
+- on every ordinary case the answer equals ``loc + (ref - loc) * g(s) / sigma(s)``, the reference with its
+  noise term rescaled to that function (loc and sigma read from the reference at eps = 0 and eps = 1),
+
+so the name is true by construction on every case checked; two forms that coincide on the cases name nothing.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+_SQUASHED, _AS_STD, _GENERIC = "reparam_logvar_squashed", "reparam_logvar_as_std", "scale_wrong_function"
+
+# (what the note calls it, the function of s = logvar, the mistake: an exercise's own entry or the generic one)
+FORMS = (
+    ("softplus(logvar): an activation on the log-variance, not exp(logvar / 2)", F.softplus, _SQUASHED),
+    ("sqrt(softplus(logvar)): an activation on the log-variance, not exp(logvar)", lambda s: F.softplus(s).sqrt(), _SQUASHED),
+    ("sigmoid(logvar): an activation on the log-variance, not exp(logvar / 2)", torch.sigmoid, _SQUASHED),
+    ("max(logvar, 0) (a ReLU of the log-variance)", F.relu, _SQUASHED),
+    ("tanh(logvar): an activation on the log-variance, not exp(logvar / 2)", torch.tanh, _SQUASHED),
+    ("0.5 * logvar: the exp is missing (sigma = exp(0.5 * logvar))", lambda s: 0.5 * s, _AS_STD),
+    ("2 * logvar: the exp is missing", lambda s: 2.0 * s, _AS_STD),
+    ("exp(logvar)^2 = sigma^4: the variance squared", lambda s: torch.exp(2.0 * s), _GENERIC),
+    ("exp(-logvar) = 1 / sigma^2", lambda s: torch.exp(-s), _GENERIC),
+    ("sqrt(|logvar|): a root of the log-variance, not of the variance exp(logvar)", lambda s: s.abs().sqrt(), _GENERIC),
+    ("exp(|logvar| / 2): the sign of the log-variance dropped", lambda s: torch.exp(0.5 * s.abs()), _GENERIC),
+    ("logvar^2", torch.square, _GENERIC),
+)
+
+
+def scale_function(exercise, student, reference, ordinary, tensor, close, Diagnosis, generic):
+    """``Diagnosis`` naming the function of the log-variance the answer scales its noise by (module docstring), or None."""
+    names = [p.split("=")[0] for p in exercise.params]
+    logvar = next((i for i, kind in exercise.scale_args if kind == "log sigma^2"), None)
+    by_name = {c.name: c for c in ordinary}
+    if logvar is None or "eps" not in names or not {"noise-0", "noise-1"} <= set(by_name):
+        return None
+    eps_at = names.index("eps")
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    noise = by_name["noise-1"]
+    got = [tensor(s_by[n]) if n in s_by else None for n in ("noise-0", "noise-1")]
+    want = [tensor(r_by[n]) if n in r_by else None for n in ("noise-0", "noise-1")]
+    if any(t is None for t in got + want) or got[0].shape != want[0].shape or got[1].shape != want[1].shape:
+        return None
+    if not close(got[0], want[0], noise):
+        return None  # the location is wrong as well: the scale alone does not explain the answer
+    scale, s = got[1] - got[0], noise.args[logvar].detach().double()
+    mistakes = {m.name: m for m in exercise.mistakes}
+    fits = []
+    for said, form, owner in FORMS:
+        g = form(s)
+        if scale.shape != g.shape or not close(scale, g, noise, loose=10.0) or close(g, want[1] - want[0], noise, loose=10.0):
+            continue
+        if all(_explains(exercise, c, tensor(s_by[c.name]) if c.name in s_by else None, tensor(r_by[c.name]), form, logvar, eps_at, close) for c in ordinary):
+            fits.append((said, mistakes.get(owner) or generic[_GENERIC]))
+    if len(fits) != 1:
+        return None  # no form, or two that coincide on these cases: no name
+    said, mistake = fits[0]
+    note = f"On every case checked, your noise is scaled by {said}; the location (your output at eps = 0) is right."
+    return Diagnosis(mistake, tuple(c.name for c in ordinary), note=note)
+
+
+def _explains(exercise, case, got, ref, form, logvar, eps_at, close) -> bool:
+    """True if ``got`` is the reference on ``case`` with its noise term rescaled from sigma(s) to form(s)."""
+    if got is None or ref is None or eps_at >= len(case.args):
+        return False
+    args = [a.detach().double() if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in case.args]
+    with torch.no_grad():
+        loc = exercise.reference(*[torch.zeros_like(a) if i == eps_at else a for i, a in enumerate(args)])
+        unit = exercise.reference(*[torch.ones_like(a) if i == eps_at else a for i, a in enumerate(args)])
+        sigma = unit - loc
+        if not bool((sigma.abs() > 1e-12).all()):
+            return False
+        expected = loc + (ref - loc) * form(args[logvar]) / sigma
+    return got.shape == expected.shape and close(got, expected, case, loose=10.0)
