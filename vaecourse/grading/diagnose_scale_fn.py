@@ -12,7 +12,9 @@ sigma = exp(s / 2) (softplus(s), s / 2 with the exp missing, exp(s)^2, sqrt(|s|)
 - on every ordinary case the answer equals ``loc + (ref - loc) * g(s) / sigma(s)``, the reference with its
   noise term rescaled to that function (loc and sigma read from the reference at eps = 0 and eps = 1),
 
-so the name is true by construction on every case checked; two forms that coincide on the cases name nothing.
+so the name is true by construction on every case checked; two forms that coincide on the cases name nothing. The
+scale may be an affine function a + b * g(s) of a named form g (a floor added, 0.1 + 0.9 * softplus(s)): the note
+writes the coefficients, fitted on the entries of ``noise-1`` and then checked on every case.
 """
 
 from __future__ import annotations
@@ -22,21 +24,43 @@ import torch.nn.functional as F
 
 _SQUASHED, _AS_STD, _GENERIC = "reparam_logvar_squashed", "reparam_logvar_as_std", "scale_wrong_function"
 
-# (what the note calls it, the function of s = logvar, the mistake: an exercise's own entry or the generic one)
+# (the function of s = logvar as the note writes it, what is wrong with it, the function, the mistake: an exercise's own
+# entry or the generic one). The answer's scale may be a + b * form(s) (0.1 + 0.9 * softplus(logvar), a small floor added)
 FORMS = (
-    ("softplus(logvar): an activation on the log-variance, not exp(logvar / 2)", F.softplus, _SQUASHED),
-    ("sqrt(softplus(logvar)): an activation on the log-variance, not exp(logvar)", lambda s: F.softplus(s).sqrt(), _SQUASHED),
-    ("sigmoid(logvar): an activation on the log-variance, not exp(logvar / 2)", torch.sigmoid, _SQUASHED),
-    ("max(logvar, 0) (a ReLU of the log-variance)", F.relu, _SQUASHED),
-    ("tanh(logvar): an activation on the log-variance, not exp(logvar / 2)", torch.tanh, _SQUASHED),
-    ("0.5 * logvar: the exp is missing (sigma = exp(0.5 * logvar))", lambda s: 0.5 * s, _AS_STD),
-    ("2 * logvar: the exp is missing", lambda s: 2.0 * s, _AS_STD),
-    ("exp(logvar)^2 = sigma^4: the variance squared", lambda s: torch.exp(2.0 * s), _GENERIC),
-    ("exp(-logvar) = 1 / sigma^2", lambda s: torch.exp(-s), _GENERIC),
-    ("sqrt(|logvar|): a root of the log-variance, not of the variance exp(logvar)", lambda s: s.abs().sqrt(), _GENERIC),
-    ("exp(|logvar| / 2): the sign of the log-variance dropped", lambda s: torch.exp(0.5 * s.abs()), _GENERIC),
-    ("logvar^2", torch.square, _GENERIC),
+    ("softplus(logvar)", "an activation on the log-variance, not exp(logvar / 2)", F.softplus, _SQUASHED),
+    ("sqrt(softplus(logvar))", "an activation on the log-variance, not exp(logvar)", lambda s: F.softplus(s).sqrt(), _SQUASHED),
+    ("sigmoid(logvar)", "an activation on the log-variance, not exp(logvar / 2)", torch.sigmoid, _SQUASHED),
+    ("max(logvar, 0)", "a ReLU of the log-variance, not exp(logvar / 2)", F.relu, _SQUASHED),
+    ("tanh(logvar)", "an activation on the log-variance, not exp(logvar / 2)", torch.tanh, _SQUASHED),
+    ("logvar", "the exp is missing (sigma = exp(0.5 * logvar))", lambda s: s, _AS_STD),
+    ("exp(logvar)^2", "sigma^4, the variance squared", lambda s: torch.exp(2.0 * s), _GENERIC),
+    ("exp(-logvar)", "1 / sigma^2", lambda s: torch.exp(-s), _GENERIC),
+    ("sqrt(|logvar|)", "a root of the log-variance, not of the variance exp(logvar)", lambda s: s.abs().sqrt(), _GENERIC),
+    ("exp(|logvar| / 2)", "the sign of the log-variance dropped", lambda s: torch.exp(0.5 * s.abs()), _GENERIC),
+    ("logvar^2", "a power of the log-variance, not its exp", torch.square, _GENERIC),
 )
+
+
+def _affine(scale: torch.Tensor, g: torch.Tensor) -> tuple[float, float] | None:
+    """(a, b) with scale = a + b * g by least squares (b not 0), or None where g is constant on the entries."""
+    x, y = g.flatten(), scale.flatten()
+    if not bool(torch.isfinite(x).all()) or float(x.max() - x.min()) < 1e-9:
+        return None
+    design = torch.stack([torch.ones_like(x), x], dim=1)
+    a, b = torch.linalg.lstsq(design, y[:, None]).solution.flatten().tolist()
+    a, b = (0.0 if abs(a) <= 2e-6 else _round(a)), _round(b)
+    return (a, b) if abs(b) > 1e-3 else None
+
+
+def _round(v: float) -> float:
+    """``v`` to three significant digits where that is within float32 rounding of it (the fit's noise), else as it is."""
+    r = float(f"{v:.3g}")
+    return r if abs(v - r) <= 1e-5 * (1 + abs(v)) else v
+
+
+def _written(expr: str, a: float, b: float) -> str:
+    text = expr if b == 1.0 else f"{b:.4g} * {expr}"
+    return text if a == 0.0 else f"{a:.4g} {'+' if b > 0 else '-'} {text.lstrip('-')}"
 
 
 def scale_function(exercise, student, reference, ordinary, tensor, close, Diagnosis, generic):
@@ -58,12 +82,15 @@ def scale_function(exercise, student, reference, ordinary, tensor, close, Diagno
     scale, s = got[1] - got[0], noise.args[logvar].detach().double()
     mistakes = {m.name: m for m in exercise.mistakes}
     fits = []
-    for said, form, owner in FORMS:
-        g = form(s)
-        if scale.shape != g.shape or not close(scale, g, noise, loose=10.0) or close(g, want[1] - want[0], noise, loose=10.0):
+    for expr, why, form, owner in FORMS:
+        fit = _affine(scale, form(s)) if scale.shape == s.shape else None
+        if fit is None:
             continue
-        if all(_explains(exercise, c, tensor(s_by[c.name]) if c.name in s_by else None, tensor(r_by[c.name]), form, logvar, eps_at, close) for c in ordinary):
-            fits.append((said, mistakes.get(owner) or generic[_GENERIC]))
+        g = lambda t, form=form, a=fit[0], b=fit[1]: a + b * form(t)  # noqa: E731
+        if not close(scale, g(s), noise, loose=10.0) or close(g(s), want[1] - want[0], noise, loose=10.0):
+            continue
+        if all(_explains(exercise, c, tensor(s_by[c.name]) if c.name in s_by else None, tensor(r_by[c.name]), g, logvar, eps_at, close) for c in ordinary):
+            fits.append((f"{_written(expr, *fit)}: {why}", mistakes.get(owner) or generic[_GENERIC]))
     if len(fits) != 1:
         return None  # no form, or two that coincide on these cases: no name
     said, mistake = fits[0]
