@@ -61,7 +61,18 @@ def _utah(betas):  # held-out set 6, 55utah: a product of sqrt(1 - beta) in log 
     return a_bar_t
 
 
-R, K, AB = "reparameterize", "gaussian_kl", "alpha_bar_schedule"
+def _interp(z1, z2, steps):
+    t = torch.linspace(0, 1, steps, dtype=z1.dtype)[:, None]
+    return (1 - t) * z1 + t * z2
+
+
+def _interp_reversed_but_first(z1, z2, steps):  # the weights reversed, the first point pinned to z1 by hand
+    path = _interp(z1, z2, steps).flip(0)
+    path[0] = z1
+    return path
+
+
+R, K, AB, I = "reparameterize", "gaussian_kl", "alpha_bar_schedule", "interpolate_latents"
 SHARED, BY_DIMS, SHAPE = "reparam_noise_shared_by_batch", "reparam_noise_shared_by_dims", "reparam_noise_wrong_shape"
 SQUASHED, AS_STD, WRONG_FN, TRANSFORMED = "reparam_logvar_squashed", "reparam_logvar_as_std", "scale_wrong_function", "output_transformed"
 
@@ -105,9 +116,14 @@ MUTANTS = {  # id: (exercise, answer, expected mistake, words the feedback must 
     "ab_square_first_one": (AB, _alpha_bar(torch.square, (0, 1.0)), TRANSFORMED, "square of the expected ones"),
     "ab_log_first_zero": (AB, _alpha_bar(torch.log, (0, 0.0)), TRANSFORMED, "log of the expected ones"),
     "ab_reversed_first_one": (AB, _alpha_bar(lambda t: t.flip(0), (0, 1.0)), TRANSFORMED, "in reverse order"),
-    "ab_sqrt_both_ends": (AB, _alpha_bar(torch.sqrt, (0, 1.0), (-1, 0.0)), TRANSFORMED, "your first value and your last value, which are 1 and 0"),
+    "ab_sqrt_both_ends": (AB, _alpha_bar(torch.sqrt, (0, 1.0), (-1, 0.0)), TRANSFORMED, "your first value, which is 1 on every case (set by hand?), and your last value, which is 0"),
     "ab_complement_last_one": (AB, _alpha_bar(lambda t: 1 - t, (-1, 1.0)), TRANSFORMED, "1 minus the expected ones"),
     "ab_sqrt": (AB, _alpha_bar(torch.sqrt), TRANSFORMED, "square root"),
+    "ab_sqrt_first_left": (AB, lambda b: torch.cat([1 - b[:1], torch.cumprod(1 - b, 0)[1:].sqrt()]), TRANSFORMED, "your first value, which is the expected one"),
+    "ab_exp_first_one": (AB, _alpha_bar(torch.exp, (0, 1.0)), TRANSFORMED, "the exp of the expected ones"),
+    "ab_running_sum_first_one": (AB, _alpha_bar(lambda t: t.cumsum(0), (0, 1.0)), TRANSFORMED, "the running sum"),
+    "interp_reversed_but_first": (I, _interp_reversed_but_first, TRANSFORMED, "in reverse order, except your first row, which is the expected one"),
+    "interp_reversed": (I, lambda z1, z2, steps: _interp(z1, z2, steps).flip(0), "interp_reversed", ""),
 }
 
 CORRECT = {  # id: (exercise, answer) in varied real styles
@@ -128,6 +144,7 @@ CORRECT = {  # id: (exercise, answer) in varied real styles
     "kl_std_squared": (K, _kl(var=lambda lv: torch.exp(0.5 * lv) ** 2)),
     "ab_cumprod": (AB, lambda b: torch.cumprod(1 - b, dim=0)),
     "ab_log_space": (AB, lambda b: torch.exp(torch.cumsum(torch.log(1 - b), dim=0))),
+    "interp_lerp": (I, lambda z1, z2, steps: torch.stack([torch.lerp(z1, z2, float(t)) for t in torch.linspace(0, 1, steps)])),
     "ab_loop": (AB, lambda b: torch.stack([torch.prod(1 - b[: t + 1]) for t in range(len(b))])),
 }
 

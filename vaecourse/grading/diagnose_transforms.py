@@ -5,10 +5,10 @@ case. An answer that equals one of them everywhere is named ``output_transformed
 (for a tuple, some of its values may be transformed and the others right). A schedule often gets a second
 change by hand as well (``a[0] = 1``, ``a[-1] = 0``): the answer may also equal the transform everywhere
 except its first and/or last value along the first axis, where it holds one constant, the same on every
-case. Both parts are then said, and where the overwrite alone is one of the exercise's own mistakes (a
+case, or the right value (a transform that skips it). Both parts are then said, and where the overwrite alone is one of the exercise's own mistakes (a
 predicate of its catalogue holds for the reference with only those values overwritten), that mistake is
 named beside it. It is sound because every value is accounted for: at least three values move with the
-transform (not merely stay right), and the overwritten ones are the same constant on every case.
+transform (not merely stay right), and the others are right or the same constant on every case.
 """
 
 from __future__ import annotations
@@ -96,19 +96,25 @@ def transformed(exercise, student, reference, ordinary, tensor, Diagnosis, gener
         kept, moved = found
         if moved < 3:
             continue
-        which = " and ".join(f"your {pos} value" for pos, _ in kept)
-        what = " and ".join(f"{value:.4g}" for _, value in kept)
-        note = _said(said, "") + f", except {which}, {'which is' if len(kept) == 1 else 'which are'} {what} on every case (set by hand?)."
-        second = _overwrite_mistake(exercise, student, reference, ordinary, tensor, kept)
+        unit = "row" if pairs[0][1].dim() > 1 else "value"
+        parts = [
+            f"your {pos} {unit}, which is the expected one (the transform skips it)" if value is None
+            else f"your {pos} {unit}, which is {value:.4g} on every case (set by hand?)"
+            for pos, value in kept
+        ]
+        note = _said(said, "") + ", except " + ", and ".join(parts) + "."
+        constants = tuple((pos, value) for pos, value in kept if value is not None)
+        second = _overwrite_mistake(exercise, student, reference, ordinary, tensor, constants) if constants else None
         if second:
-            note += f" The value set by hand is a second mistake: {second.title}."
+            note += f" The {unit} set by hand is a second mistake: {second.title}."
         return Diagnosis(generic["output_transformed"], names, note=note)
     return None
 
 
 def _overwritten(pairs, fn, by_name, near):
-    """((position, constant), ...) and how many values moved with ``fn``, if the answer is ``fn`` of the reference except at
-    its first and/or last slice along axis 0, each one constant, the same on every case; else None."""
+    """((position, constant or None), ...) and how many values moved with ``fn``, if the answer is ``fn`` of the reference
+    except at its first and/or last slice along axis 0, each one constant, the same on every case, or (None) the
+    reference's own value there; else None."""
     kept, moved = None, 0
     for n, ts, tr, _ in pairs:
         with torch.no_grad():
@@ -120,13 +126,18 @@ def _overwritten(pairs, fn, by_name, near):
             return None
         here = []
         for i in bad:
+            if bool(near(ts[i], tr[i], by_name[n]).all()):
+                here.append(("first" if i == 0 else "last", None))  # left as the reference has it
+                continue
             values = ts[i].flatten()
             if not bool(torch.isfinite(values).all()) or float(values.max() - values.min()) > 1e-6 * (1 + float(values.abs().max())):
                 return None
             here.append(("first" if i == 0 else "last", float(values[0])))
         if kept is None:
             kept = here
-        elif [p for p, _ in kept] != [p for p, _ in here] or any(abs(a - b) > 1e-5 * (1 + abs(a)) for (_, a), (_, b) in zip(kept, here)):
+        elif [p for p, _ in kept] != [p for p, _ in here] or any(
+            (a is None) != (b is None) or (a is not None and abs(a - b) > 1e-5 * (1 + abs(a))) for (_, a), (_, b) in zip(kept, here)
+        ):
             return None
         right = near(ts, tr, by_name[n])
         moved += int((hit & ~right).sum())
