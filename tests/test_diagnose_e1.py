@@ -3,13 +3,13 @@
 Wrong answers written the way people write them, across every exercise each family can touch:
 
 - noise drawn with eps=None but shared: torch.randn(D) or torch.randn_like(mu[0]) broadcast over the batch
-  (held-out set 6: AlexVS reparameterize), torch.randn(B, 1) over the latent dimensions, one number, or
+  (held-out set 6: Alexvsalexvsalex/ML-algorithms vae.py), torch.randn(B, 1) over the latent dimensions, one number, or
   noise with an extra axis (right moments, wrong shape);
 - the scale built from logvar with another function: softplus (held-out set 6: biocoms/DeepBioSim iwae.py,
   after a clamp), 0.5 * logvar with the exp missing (held-out set 6: Bhavik-Ardeshna/pytorch-VAE),
   exp(logvar)^2, 1 / sigma, sqrt(|logvar|), sigmoid, ..., in the sample and in the KL's variance term;
 - alpha_bar transformed (sqrt, square, log, 1 - x, reversed) with the first or last value forced to a
-  constant (held-out set 6: 55utah sqrt(alpha_bar) with a_bar[0] = 1).
+  constant (held-out set 6: 55utah/diffusion-model sqrt(alpha_bar) with a_bar[0] = 1).
 
 Each mutant must be rejected with the name given (and, where given, words of the note); every correct
 style must pass. The seed is the one the real-bug collection uses.

@@ -148,6 +148,20 @@ def sched_score_sde_no_cumprod(betas):
     return 1.0 - betas
 
 
+@bug(
+    "alpha_bar_schedule",
+    "held-out set 6: 55utah/diffusion-model ddpm.py (b_t = betas.sqrt(); a_t = (1 - b_t ** 2).sqrt(); a_bar_t = cumsum(a_t.log()).exp(); a_bar_t[0] = 1)",
+    "sqrt(alpha_bar) (a product of sqrt(1 - beta)) returned, and its first entry overwritten with 1",
+    expect=("output_transformed",),
+)
+def sched_55utah_sqrt_first_one(betas):
+    b_t = betas.sqrt()
+    a_t = (1 - b_t**2).sqrt()
+    a_bar_t = torch.cumsum(a_t.log(), dim=0).exp()
+    a_bar_t[0] = 1
+    return a_bar_t
+
+
 @correct("alpha_bar_schedule", "JAYANDJEAN/learning_manim 04_diffusion_model/09_image_process.py (np.cumprod(1 - betas))")
 def sched_ok_numpy_cumprod(betas):
     alphas = 1 - betas.detach().cpu().numpy()

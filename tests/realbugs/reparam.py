@@ -524,3 +524,43 @@ def reparam_dylan_var_as_scale(mu, logvar, eps=None):
     if eps is None:
         eps = torch.randn_like(mu)
     return mu + scale * eps
+
+
+@bug(
+    'reparameterize',
+    'held-out set 6: Alexvsalexvsalex/ML-algorithms vae.py (Encoder.forward: r = torch.randn(self.latent_size); z = mu + sigma * r), sigma = exp(0.5 * logvar)',
+    'one noise vector of shape (D,) drawn and shared by every example in the batch',
+    expect=('reparam_noise_shared_by_batch',),
+)
+def reparam_alexvs_shared_noise(mu, logvar, eps=None):
+    sigma = torch.exp(0.5 * logvar)
+    if eps is None:
+        eps = torch.randn(mu.shape[1], dtype=sigma.dtype)
+    return mu + sigma * eps
+
+
+@bug(
+    'reparameterize',
+    'held-out set 6: biocoms/DeepBioSim iwae.py (forward: logvar = clamp(logvar, -5, 5); scale = F.softplus(logvar) + 1e-6; std = scale)',
+    'softplus of the log-variance used as the standard deviation (not exp(0.5 * logvar)), after a clamp to [-5, 5]',
+    expect=('reparam_logvar_squashed',),
+)
+def reparam_deepbiosim_softplus(mu, logvar, eps=None):
+    logvar = torch.clamp(logvar, -5.0, 5.0)
+    std = F.softplus(logvar) + 1e-6
+    if eps is None:
+        eps = torch.randn_like(mu)
+    return mu + eps * std
+
+
+@bug(
+    'reparameterize',
+    'held-out set 6: Bhavik-Ardeshna/pytorch-VAE models/vae.py (VAE._compute_latent_vector(mean, std): mean + epsilon * (1.0 / 2) * std, the std head being the log-variance)',
+    'half the log-variance used as the standard deviation: the exp is missing',
+    expect=('reparam_logvar_as_std',),
+)
+def reparam_bhavik_half_logvar(mu, logvar, eps=None):
+    std = logvar
+    if eps is None:
+        eps = torch.randn_like(std)
+    return mu + eps * (1.0 / 2) * std

@@ -230,7 +230,7 @@ REPARAM_MISTAKES = (
         _no_grad_reparam, lambda mu, s, eps=None: mu.detach() + torch.exp(0.5 * s) * _noise(mu, s, eps), predicate=gradient_cut
     ),
     # One noise draw reused: eps = torch.randn(D) (or randn_like(mu[0])) broadcast over the batch (held-out set 6:
-    # AlexVS reparameterize), or torch.randn(B, 1) over the latent dimensions. Told by the eps=None case, where mu and
+    # Alexvsalexvsalex/ML-algorithms vae.py), or torch.randn(B, 1) over the latent dimensions. Told by the eps=None case, where mu and
     # logvar are the same in every row: there, shared noise makes rows (or a row's entries) equal.
     Mistake(
         "reparam_noise_shared_by_batch",
