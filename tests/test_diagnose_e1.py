@@ -2,9 +2,9 @@
 
 Wrong answers written the way people write them, across every exercise each family can touch:
 
-- noise drawn with eps=None but shared: torch.randn(D) or torch.randn_like(mu[0]) broadcast over the batch
-  (held-out set 6: Alexvsalexvsalex/ML-algorithms vae.py), torch.randn(B, 1) over the latent dimensions, one number, or
-  noise with an extra axis (right moments, wrong shape);
+- noise drawn with eps=None but shared or not standard normal: torch.randn(D) or torch.randn_like(mu[0]) broadcast over the batch
+  (held-out set 6: Alexvsalexvsalex/ML-algorithms vae.py), torch.randn(B, 1) over the latent dimensions, one number or a
+  constant, noise with an extra axis (right moments, wrong shape), a shifted, folded, squared or discrete draw;
 - the scale built from logvar with another function: softplus (held-out set 6: biocoms/DeepBioSim iwae.py,
   after a clamp), 0.5 * logvar with the exp missing (held-out set 6: Bhavik-Ardeshna/pytorch-VAE),
   exp(logvar)^2, 1 / sigma, sqrt(|logvar|), sigmoid, ..., in the sample and in the KL's variance term;
@@ -74,6 +74,7 @@ def _interp_reversed_but_first(z1, z2, steps):  # the weights reversed, the firs
 
 R, K, AB, I = "reparameterize", "gaussian_kl", "alpha_bar_schedule", "interpolate_latents"
 SHARED, BY_DIMS, SHAPE = "reparam_noise_shared_by_batch", "reparam_noise_shared_by_dims", "reparam_noise_wrong_shape"
+ONE, OTHER = "reparam_noise_one_value", "reparam_noise_not_standard_normal"
 SQUASHED, AS_STD, WRONG_FN, TRANSFORMED = "reparam_logvar_squashed", "reparam_logvar_as_std", "scale_wrong_function", "output_transformed"
 
 MUTANTS = {  # id: (exercise, answer, expected mistake, words the feedback must hold)
@@ -83,8 +84,16 @@ MUTANTS = {  # id: (exercise, answer, expected mistake, words the feedback must 
     "noise_randn_1D": (R, _reparam(noise=lambda mu, s: torch.randn(1, mu.shape[-1], dtype=mu.dtype)), SHARED, ""),
     "noise_numpy_D": (R, _reparam(noise=lambda mu, s: torch.from_numpy(np.random.randn(mu.shape[1])).to(mu.dtype)), SHARED, ""),
     "noise_normal_D": (R, _reparam(noise=lambda mu, s: torch.normal(torch.zeros(mu.shape[-1]), torch.ones(mu.shape[-1]))), SHARED, ""),
-    "noise_one_number": (R, _reparam(noise=lambda mu, s: torch.randn(1)), SHARED, ""),
-    "noise_one_number_0d": (R, _reparam(noise=lambda mu, s: torch.randn(())), SHARED, ""),
+    "noise_one_number": (R, _reparam(noise=lambda mu, s: torch.randn(1)), ONE, "one noise value (or a constant) for every entry"),
+    "noise_one_number_0d": (R, _reparam(noise=lambda mu, s: torch.randn(())), ONE, ""),
+    "noise_zeros": (R, _reparam(noise=lambda mu, s: torch.zeros_like(mu)), ONE, ""),
+    "noise_mean_one": (R, _reparam(noise=lambda mu, s: torch.randn_like(mu) + 1), OTHER, "other than the standard normal"),
+    "noise_folded": (R, _reparam(noise=lambda mu, s: torch.randn_like(mu).abs()), OTHER, ""),
+    "noise_squared": (R, _reparam(noise=lambda mu, s: torch.randn_like(mu) ** 2), OTHER, ""),
+    "noise_laplace": (R, _reparam(noise=lambda mu, s: torch.distributions.Laplace(0.0, 0.5 ** 0.5).sample(mu.shape)), OTHER, ""),
+    "noise_plus_minus_one": (R, _reparam(noise=lambda mu, s: torch.randint(0, 2, mu.shape).to(mu.dtype) * 2 - 1), OTHER, ""),
+    "noise_spread_0.1": (R, _reparam(noise=lambda mu, s: 0.1 * torch.randn_like(mu)), "reparam_noise_wrong_scale", ""),
+    "noise_uniform": (R, _reparam(noise=lambda mu, s: torch.rand_like(mu)), "reparam_uniform_noise", ""),
     "noise_over_dims": (R, _reparam(noise=lambda mu, s: torch.randn(mu.shape[0], 1)), BY_DIMS, "every latent dimension"),
     "noise_extra_axis": (R, _reparam(noise=lambda mu, s: torch.randn(2, *mu.shape)), SHAPE, "shape other than mu's"),
     "noise_samples_axis": (R, _reparam(noise=lambda mu, s: torch.randn(3, *mu.shape, dtype=mu.dtype)), SHAPE, ""),

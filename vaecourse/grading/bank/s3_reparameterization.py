@@ -7,12 +7,12 @@ import math
 import torch
 
 from ...core.reparam import reparameterize as _reparameterize
-from ..exercise import (
-    FunctionExercise,
-    Mistake,
-    gradient_cut,
+from ..exercise import FunctionExercise, Mistake, gradient_cut
+from ..noise_predicates import (
     noise_ignored,
     noise_misscaled,
+    noise_not_standard_normal,
+    noise_one_value,
     noise_shared_by_batch,
     noise_shared_by_dims,
     noise_uniform,
@@ -233,11 +233,22 @@ REPARAM_MISTAKES = (
     # Alexvsalexvsalex/ML-algorithms vae.py), or torch.randn(B, 1) over the latent dimensions. Told by the eps=None case, where mu and
     # logvar are the same in every row: there, shared noise makes rows (or a row's entries) equal.
     Mistake(
+        "reparam_noise_one_value",
+        "one noise value (or a constant) for every entry",
+        "With eps given, your samples are right; without it, every entry of your samples gets the same noise: one "
+        "number (torch.randn(1), torch.randn(()), a Python float) broadcast over the batch and the latent dimensions, "
+        "or a constant such as zeros or ones in place of a draw. Each entry needs its own draw: eps = "
+        "torch.randn_like(mu), of mu's full shape.",
+        _REP,
+        variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * (torch.randn(1) if eps is None else eps),),
+        predicate=noise_one_value,
+    ),
+    Mistake(
         "reparam_noise_shared_by_batch",
         "one noise vector shared by every example",
         "With eps given, your samples are right; without it, every example in the batch gets the same noise: all the rows "
         "of your samples are equal where mu and logvar are. A noise vector of shape (D,), e.g. torch.randn(D) or "
-        "torch.randn_like(mu[0]) (or one number, torch.randn(1)), broadcast over the batch draws one sample and copies it to every example. Each example "
+        "torch.randn_like(mu[0]), broadcast over the batch draws one sample and copies it to every example. Each example "
         "needs its own draw: eps = torch.randn_like(mu), of mu's full shape (B, D).",
         _REP,
         variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * (torch.randn(mu.shape[-1]) if eps is None else eps),),
@@ -287,6 +298,18 @@ REPARAM_MISTAKES = (
         _REP,
         variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * torch.randn_like(mu),),
         predicate=noise_ignored,
+    ),
+    # Named only when no entry above fits: e.g. torch.randn_like(mu) + 1, .abs(), ** 2, Laplace or exponential draws.
+    Mistake(
+        "reparam_noise_not_standard_normal",
+        "noise drawn from a distribution other than the standard normal",
+        "With eps given, your samples are right; without it, the noise you draw is independent and of mu's shape, but "
+        "its mean, spread or tails are not those of N(0, 1) (told by the moments of 4000 draws): a shifted mean "
+        "(randn + 1), a folded or squared normal (randn.abs(), randn ** 2), or another distribution. "
+        "eps must be standard normal, torch.randn_like(mu), so that z = mu + sigma * eps has mean mu and spread sigma.",
+        _REP,
+        variants=(lambda mu, s, eps=None: mu + torch.exp(0.5 * s) * (torch.randn_like(mu).abs() if eps is None else eps),),
+        predicate=noise_not_standard_normal,
     ),
 )
 

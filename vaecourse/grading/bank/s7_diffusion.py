@@ -7,7 +7,8 @@ import math
 import torch
 
 from ..compare import records_agree
-from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise, noise_ignored
+from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
+from ..noise_predicates import noise_ignored
 from ..observe import Case, as_floats
 from . import _draw
 
