@@ -43,6 +43,14 @@ def _kl(var=None):
     return gaussian_kl
 
 
+def _kl_dist(std):  # torch.distributions with a scale built from logvar
+    def gaussian_kl(mu, logvar):
+        q = torch.distributions.Normal(mu, std(logvar))
+        return torch.distributions.kl_divergence(q, torch.distributions.Normal(torch.zeros_like(mu), 1.0)).sum(-1)
+
+    return gaussian_kl
+
+
 def _alpha_bar(transform, *overwrites):
     def alpha_bar_schedule(betas):
         a = transform(torch.cumprod(1 - betas, dim=0))
@@ -117,6 +125,9 @@ MUTANTS = {  # id: (exercise, answer, expected mistake, words the feedback must 
     "scale_variance": (R, _reparam(scale=torch.exp), "reparam_variance_instead_of_std", ""),
     "scale_logvar": (R, _reparam(scale=lambda lv: lv), AS_STD, ""),
     "kl_var_softplus": (K, _kl(var=F.softplus), WRONG_FN, ""),
+    "kl_dist_softplus_std": (K, _kl_dist(F.softplus), WRONG_FN, "softplus(logvar) used as the standard deviation"),
+    "kl_dist_sigmoid_std": (K, _kl_dist(torch.sigmoid), WRONG_FN, "sigmoid(logvar) used as the standard deviation"),
+    "kl_softplus_variance": (K, lambda mu, lv: 0.5 * (mu**2 + F.softplus(lv) - torch.log(F.softplus(lv)) - 1).sum(-1), WRONG_FN, "softplus(logvar) used as the variance"),
     "kl_var_std": (K, _kl(var=lambda lv: torch.exp(0.5 * lv)), "kl_sigma_instead_of_variance", ""),
     # family 3: a transform of the right values, the first or last value set by hand
     "ab_sqrt_first_one": (AB, _alpha_bar(torch.sqrt, (0, 1.0)), TRANSFORMED, "square root of the expected ones, except your first value, which is 1"),
@@ -151,6 +162,7 @@ CORRECT = {  # id: (exercise, answer) in varied real styles
     "mul_exp_": (R, _reparam(scale=lambda lv: lv.mul(0.5).exp_())),
     "kl_reference": (K, _kl()),
     "kl_std_squared": (K, _kl(var=lambda lv: torch.exp(0.5 * lv) ** 2)),
+    "kl_distributions": (K, _kl_dist(lambda lv: torch.exp(0.5 * lv))),
     "ab_cumprod": (AB, lambda b: torch.cumprod(1 - b, dim=0)),
     "ab_log_space": (AB, lambda b: torch.exp(torch.cumsum(torch.log(1 - b), dim=0))),
     "interp_lerp": (I, lambda z1, z2, steps: torch.stack([torch.lerp(z1, z2, float(t)) for t in torch.linspace(0, 1, steps)])),

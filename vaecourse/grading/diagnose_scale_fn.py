@@ -12,7 +12,9 @@ sigma = exp(s / 2) (softplus(s), s / 2 with the exp missing, exp(s)^2, sqrt(|s|)
 - on every ordinary case the answer equals ``loc + (ref - loc) * g(s) / sigma(s)``, the reference with its
   noise term rescaled to that function (loc and sigma read from the reference at eps = 0 and eps = 1),
 
-so the name is true by construction on every case checked; two forms that coincide on the cases name nothing. The
+so the name is true by construction on every case checked; two forms that coincide on the cases name nothing. Where
+no noise shows the scale (the KL), the answer is instead compared with the reference at the log-variance that such a
+form, used as the standard deviation or as the variance, stands for (Normal(mu, softplus(logvar)) in a KL). The
 scale may be an affine function a + b * g(s) of a named form g (a floor added, 0.1 + 0.9 * softplus(s)): the note
 writes the coefficients, fitted on the entries of ``noise-1`` and then checked on every case.
 """
@@ -68,8 +70,10 @@ def scale_function(exercise, student, reference, ordinary, tensor, close, Diagno
     names = [p.split("=")[0] for p in exercise.params]
     logvar = next((i for i, kind in exercise.scale_args if kind == "log sigma^2"), None)
     by_name = {c.name: c for c in ordinary}
-    if logvar is None or "eps" not in names or not {"noise-0", "noise-1"} <= set(by_name):
+    if logvar is None:
         return None
+    if "eps" not in names or not {"noise-0", "noise-1"} <= set(by_name):
+        return _misread(exercise, student, reference, ordinary, logvar, tensor, close, Diagnosis, generic)
     eps_at = names.index("eps")
     s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
     noise = by_name["noise-1"]
@@ -111,3 +115,42 @@ def _explains(exercise, case, got, ref, form, logvar, eps_at, close) -> bool:
             return False
         expected = loc + (ref - loc) * form(args[logvar]) / sigma
     return got.shape == expected.shape and close(got, expected, case, loose=10.0)
+
+
+_ROLES = (("standard deviation", lambda g: 2.0 * torch.log(g), "exp(logvar / 2)"), ("variance", torch.log, "exp(logvar)"))
+
+
+def _misread(exercise, student, reference, ordinary, logvar, tensor, close, Diagnosis, generic):
+    """Where no noise shows the scale (a KL): the answer is the reference with the log-variance argument s replaced by
+    2 log g(s) (g(s) used as the standard deviation) or log g(s) (as the variance) for one named positive form g, on
+    every ordinary case (and not the reference there)."""
+    s_by, r_by = {s["case"]: s for s in student}, {r["case"]: r for r in reference}
+    mistakes = {m.name: m for m in exercise.mistakes}
+    fits = []
+    # exp of a multiple of s used as sigma or sigma^2 is the reference at a rescaled s: the wrong input, or a scale
+    # parameter misread, which diagnose_inputs and the misreadings name
+    for (expr, _, form, _), (role, to_logvar, right) in ((f, r) for f in FORMS for r in _ROLES if not f[0].startswith("exp(")):
+        moved, ok = False, bool(ordinary)
+        for c in ordinary:
+            got, ref = (tensor(s_by[c.name]) if c.name in s_by else None), (tensor(r_by[c.name]) if c.name in r_by else None)
+            args = [a.detach().double() if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in c.args]
+            if got is None or ref is None or not isinstance(args[logvar], torch.Tensor):
+                ok = False
+                break
+            g = form(args[logvar])
+            if not bool((g > 1e-12).all()):
+                ok = False
+                break
+            with torch.no_grad():
+                want = exercise.reference(*[to_logvar(g) if i == logvar else a for i, a in enumerate(args)])
+            want = torch.as_tensor(want, dtype=torch.float64)
+            if want.shape != got.shape or not close(got, want, c, loose=10.0):
+                ok = False
+                break
+            moved |= not close(want, ref, c, loose=10.0)
+        if ok and moved:
+            fits.append((f"{expr} used as the {role}, where {right} belongs", mistakes.get(_GENERIC) or generic[_GENERIC]))
+    if not fits or len({m.name for _, m in fits}) != 1:
+        return None  # forms that fit together say the same (sqrt(softplus) as sigma is softplus as sigma^2): the first is said
+    said, mistake = fits[0]
+    return Diagnosis(mistake, tuple(c.name for c in ordinary), note=f"On every case checked, your values are the right formula with {said}.")
