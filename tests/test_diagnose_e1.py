@@ -124,7 +124,7 @@ MUTANTS = {  # id: (exercise, answer, expected mistake, words the feedback must 
     "scale_exp_half_abs": (R, _reparam(scale=lambda lv: torch.exp(0.5 * lv.abs())), WRONG_FN, "exp(|logvar| / 2)"),
     "scale_variance": (R, _reparam(scale=torch.exp), "reparam_variance_instead_of_std", ""),
     "scale_logvar": (R, _reparam(scale=lambda lv: lv), AS_STD, ""),
-    "kl_var_softplus": (K, _kl(var=F.softplus), WRONG_FN, ""),
+    "kl_var_softplus": (K, _kl(var=F.softplus), WRONG_FN, "+ 0.5 * softplus(logvar)"),
     "kl_dist_softplus_std": (K, _kl_dist(F.softplus), WRONG_FN, "softplus(logvar) used as the standard deviation"),
     "kl_dist_sigmoid_std": (K, _kl_dist(torch.sigmoid), WRONG_FN, "sigmoid(logvar) used as the standard deviation"),
     "kl_softplus_variance": (K, lambda mu, lv: 0.5 * (mu**2 + F.softplus(lv) - torch.log(F.softplus(lv)) - 1).sum(-1), WRONG_FN, "softplus(logvar) used as the variance"),
