@@ -1,4 +1,8 @@
-"""Every page of the built book in headless Chromium: no errors, math rendered offline, players step, links resolve, search works.
+"""Every page of the built book in headless Chromium: no errors, math rendered offline, players step, links resolve,
+the layout holds at 1280 px and 390 px and in dark mode (layout_checks.py), search works.
+
+Each page is loaded once (light mode, 1280 px) and every check runs on that load; the page is then
+resized to a phone's 390 px, then switched to dark mode, as a reader's browser would.
 
 Run: ``make browser`` (after the strict build; part of ``make test``), or
 ``.venv/bin/python -m pytest tests_browser -q`` with the book in ``_build/html``.
@@ -19,6 +23,7 @@ import pytest
 import yaml
 
 from book_paths import HTML_DIR, REPO
+from layout_checks import check_dark_figures, check_scaffolding, check_width
 
 SKIPPED_DIRS = {"_static", "_sources", "_images", "_downloads"}
 META_REFRESH = re.compile(r'<meta[^>]+http-equiv="refresh"[^>]+content="\d+;\s*url=([^"]+)"', re.IGNORECASE)
@@ -177,7 +182,9 @@ def test_page(path, html_dir, base_url, browser, screenshot_dir):
     try:
         if path in screenshot_pages() or page.locator(".vaecourse-player").count():
             page.screenshot(path=str(screenshot_dir / f"{path.removesuffix('.html').replace('/', '_')}.png"), full_page=True)
-        problems += check_math(page) + check_players(page) + check_links(page, base_url)
+        problems += check_math(page) + check_width(page, "laptop", path, screenshot_dir) + check_scaffolding(page)
+        problems += check_players(page) + check_links(page, base_url)
+        problems += check_width(page, "phone", path, screenshot_dir) + check_dark_figures(page)
     finally:
         context.close()
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)

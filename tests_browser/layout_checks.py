@@ -1,4 +1,7 @@
-"""Every page of the built book at a laptop's 1280 px and a phone's 390 px, in light and dark mode.
+"""Layout checks of a loaded page, at a laptop's 1280 px and a phone's 390 px, in light and dark mode.
+
+``test_book_pages.test_page`` runs them on every page of the built book, in the one load of that page
+(light at 1280 px, then the same page resized to 390 px, then switched to dark mode):
 
 - Nothing is wider than the content column unless it sits in a block that scrolls horizontally
   (``overflow-x: auto`` or ``scroll``) and itself fits: equations, tables, code and outputs; the page
@@ -11,14 +14,14 @@
   background), or the page gives it a light background behind its transparent parts.
 - The rendered code shows none of the tests' scaffolding (``# NBVAL_CHECK_OUTPUT``, ``assert``).
 
-Run with the others: ``make browser``. Screenshots of each page at 390 px go to ``_build/screenshots/``.
+Screenshots of each page at 390 px go to ``_build/screenshots/``.
 """
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from test_book_pages import WAIT_FOR_MATHJAX, built_pages, meta_refresh_target
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 WIDTHS = {"laptop": 1280, "phone": 390}
 
@@ -128,55 +131,44 @@ SCAFFOLDING_REPORT = """() => [...document.querySelectorAll('article.bd-article 
   .map(text => text.trim().slice(0, 80))"""
 
 
-def open_at(browser, url: str, width: int, dark: bool, redirects_to: str | None):
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light")
-    problems: list[str] = []
-    page = context.new_page()
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console error: {message.text}"))
-    page.on("response", lambda response: response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}"))
-    page.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
-    page.goto(url, wait_until="load")
-    if redirects_to:
-        page.wait_for_url(redirects_to, wait_until="load")
-    page.evaluate(WAIT_FOR_MATHJAX)
-    return context, page, problems
-
-
-@pytest.mark.parametrize("width_name", sorted(WIDTHS))
-@pytest.mark.parametrize("path", built_pages())
-def test_nothing_wider_than_the_column(path, width_name, html_dir, base_url, browser, screenshot_dir):
+def check_width(page, width_name: str, path: str, screenshot_dir: Path) -> list[str]:
+    """Resize the loaded page to ``WIDTHS[width_name]`` and report what is wider than the column (and, at the
+    laptop's width, any equation or table that scrolls); at the phone's width, screenshot it."""
     width = WIDTHS[width_name]
-    context, page, problems = open_at(browser, f"{base_url}/{path}", width, False, meta_refresh_target(path, base_url))
-    try:
-        report = page.evaluate(OVERFLOW_REPORT)
-        scrolling = page.evaluate(SCROLLING_REPORT) if width_name == "laptop" else []
-        if width_name == "phone":
-            page.screenshot(path=str(screenshot_dir / f"{path.removesuffix('.html').replace('/', '_')}_390px.png"), full_page=True)
-    finally:
-        context.close()
-    problems += [f"wider than the column, not in a scrolling block: {text}" for text in report["offenders"]]
-    problems += [f"{item['what']} scrolls sideways ({item['width']} px of content in a {item['box']} px box): "
+    page.set_viewport_size({"width": width, "height": 900})
+    report = page.evaluate(OVERFLOW_REPORT)
+    scrolling = page.evaluate(SCROLLING_REPORT) if width_name == "laptop" else []
+    if width_name == "phone":
+        page.screenshot(path=str(screenshot_dir / f"{path.removesuffix('.html').replace('/', '_')}_390px.png"), full_page=True)
+    problems = [f"at {width} px: wider than the column, not in a scrolling block: {text}" for text in report["offenders"]]
+    problems += [f"at {width} px: {item['what']} scrolls sideways ({item['width']} px of content in a {item['box']} px box): "
                  f"{item['text']!r}" for item in scrolling]
     if report["pageWidth"] > report["viewport"] + 1:
-        problems.append(f"the page scrolls sideways: {report['pageWidth']} px wide in a {report['viewport']} px window")
-    assert not problems, f"{path} at {width} px:\n  " + "\n  ".join(problems)
+        problems.append(f"at {width} px: the page scrolls sideways: {report['pageWidth']} px wide in a {report['viewport']} px window")
+    return problems
 
 
-@pytest.mark.parametrize("path", built_pages())
-def test_figures_have_alt_text_and_stay_legible_in_dark_mode(path, html_dir, base_url, browser):
-    context, page, problems = open_at(browser, f"{base_url}/{path}", 1280, True, meta_refresh_target(path, base_url))
-    try:
-        theme = page.evaluate("() => document.documentElement.dataset.theme")
-        figures = page.evaluate(FIGURE_REPORT)
-        scaffolding = page.evaluate(SCAFFOLDING_REPORT)
-    finally:
-        context.close()
-    assert theme == "dark", f"{path}: the theme did not switch to dark mode (data-theme={theme!r})"
-    for figure in figures:
+def check_scaffolding(page) -> list[str]:
+    return [f"test scaffolding shown in a code cell: {text!r}" for text in page.evaluate(SCAFFOLDING_REPORT)]
+
+
+def check_dark_figures(page) -> list[str]:
+    """Switch the loaded page to dark mode (the theme follows the system's colour scheme) at 1280 px and
+    report figures without alt text, or transparent with no light backing."""
+    page.set_viewport_size({"width": WIDTHS["laptop"], "height": 900})
+    page.emulate_media(color_scheme="dark")
+    try:  # the theme's listener on the colour scheme runs at the browser's next frame
+        page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'", timeout=10_000)
+    except PlaywrightTimeout:
+        pass
+    theme = page.evaluate("() => document.documentElement.dataset.theme")
+    if theme != "dark":
+        return [f"the theme did not switch to dark mode (data-theme={theme!r})"]
+    problems = []
+    for figure in page.evaluate(FIGURE_REPORT):
         if not figure["alt"] or figure["fileName"]:
             problems.append(f"figure without alt text: {figure['src']} (alt={figure['alt']!r})")
         if figure["visible"] and figure["opaque"] is not None and figure["opaque"] < 0.9 and not figure["lightBackground"]:
             problems.append(f"figure with a transparent background and no light backing in dark mode: {figure['src']} "
                             f"({100 * figure['opaque']:.0f}% opaque)")
-    problems += [f"test scaffolding shown in a code cell: {text!r}" for text in scaffolding]
-    assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+    return problems
