@@ -233,7 +233,7 @@ EXPECTED = {
     "kl_half_missing_one": 'kl_half_on_some_terms',
     "kl_half_missing_log": 'kl_log_variance_doubled',
     "kl_half_missing_log_and_one": 'kl_half_on_some_terms',
-    "kl_minus_half_not_per_dim": 'kl_missing_minus_one',
+    "kl_minus_half_not_per_dim": 'kl_minus_one_once',
     "kl_plus_one": 'formula_term_changed',
     "kl_log_sigma_for_log_var": 'kl_sigma_instead_of_variance',
     "kl_mu2_doubled": 'kl_half_on_some_terms',

@@ -261,7 +261,7 @@ def kl_fluxml_log_term_sign(mu, logvar):
     "ericjang/draw#2: kl = 0.5 * reduce_sum(mu2 + sigma2 - 2 * logsigma, 1) - T * .5 (the -1 of each latent dimension "
     "subtracted once per step instead), one step (T = 1)",
     "the -1 per latent dimension is missing (only one -1/2 in total)",
-    expect=("kl_missing_minus_one",),
+    expect=("kl_minus_one_once",),
 )
 def kl_draw_minus_half_once(mu, logvar):
     t_steps = 1

@@ -4,8 +4,9 @@ Where :func:`vaecourse.grading.diagnose._scalar` finds no single reduction of th
 variant) in a one-number answer, the answer may reduce its terms differently: a loss that sums the
 reconstruction over the batch and averages the KL (``F.binary_cross_entropy(..., reduction='sum')`` plus
 a batch-mean KL) is no reduction of any per-example value. :func:`mixed_reductions` writes the answer,
-on every ordinary case (at least four), as a combination of at most two columns, each one term of the
-exercise's :class:`~vaecourse.grading.terms.TermLibrary` summed or averaged over the batch, with simple
+on every ordinary case (at least four), as a combination of at most as many columns as the reference has terms
+(fewer than the cases: an ELBO's three, each reduced its own way), each one term of the exercise's
+:class:`~vaecourse.grading.terms.TermLibrary` summed or averaged over the batch, with simple
 coefficients (+-1, +-2, +-1/2), exactly (within ten times each case's tolerance). Its note says so and
 names the catalogued reading the term-wise coefficients make (a term's sign, the training weight kept,
 the whole answer negated); it names nothing by itself: the name stays the batch reduction.
@@ -44,9 +45,9 @@ def mixed_reductions(exercise, student, cases, names) -> str:
             columns[(label, how)] = torch.stack([reduce(p) for p in parts])  # (cases,)
     labels = [t for t, _ in lib.terms]
     ref = {t: float(lib.reference.get(t, 0.0)) for t in labels}
-    for size in (1, 2):
+    for size in range(1, min(sum(1 for v in ref.values() if v), len(names) - 1) + 1):  # up to the reference's terms
         for subset in itertools.combinations(columns, size):
-            if size == 2 and subset[0][0] == subset[1][0]:
+            if len({t for t, _ in subset}) < size:
                 continue  # one term reduced twice: its sum and mean coincide on a single example
             design = torch.stack([columns[k] for k in subset], dim=1)
             coefs = [_simple(a) for a in torch.linalg.lstsq(design, y[:, None]).solution.flatten().tolist()]

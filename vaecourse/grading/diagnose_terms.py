@@ -141,7 +141,9 @@ def term_fit(exercise, student, reference, cases) -> tuple | None:
                 exact = all(_near(targets[i] * f, combined(coefs, i, cols) * f, ordinary[n]) for i, (n, f) in enumerate(zip(pairs, factors)))
                 if exact and (coefs != ref or whole is not None or reduction is not None):
                     reading = _read(lib, coefs, ref, whole, reduction)
-                    if not set(reading[1]) >= {t for t, v in ref.items() if v}:  # every term changed, none read: a whole factor
+                    if not set(reading[1]) >= {t for t, v in ref.items() if v} and not (reading[1] and _uniform(coefs, ref)):
+                        # every term changed, none read, or one factor on every term that the readings explain only in
+                        # part (0.25 on each KL term is not 'log sigma for log sigma^2'): a whole factor, said elsewhere
                         readings.add((tuple(sorted(coefs.items())), reading))
             if strict:
                 readings = {r for r in readings if not r[1][1]}
@@ -162,6 +164,12 @@ def term_fit(exercise, student, reference, cases) -> tuple | None:
                 first = named[0] if named else GENERIC_BY_NAME["formula_term_changed"]
                 return first, tuple(pairs), True, note
     return None
+
+
+def _uniform(coefs: dict, ref: dict) -> bool:
+    """True if the coefficients are the reference's times one factor (terms absent from the reference stay 0)."""
+    ratios = {round(coefs[t] / v, 6) for t, v in ref.items() if v}
+    return len(ratios) == 1 and all(coefs[t] == 0 for t, v in ref.items() if not v)
 
 
 def _changed(term: str, got: float, want: float) -> str:

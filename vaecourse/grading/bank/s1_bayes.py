@@ -12,6 +12,7 @@ from ..exercise import ChoiceExercise, FunctionExercise, Mistake, ValueExercise
 from ..observe import Case, as_floats
 from ..terms import Reading, TermLibrary
 from . import _draw
+from ._spread import posterior_uses_sample_spread, se_variance_mis_written
 
 # --- Monte Carlo estimate -----------------------------------------------------------------------
 
@@ -113,6 +114,19 @@ MC_MISTAKES = (
         "too large by sqrt(n / (n - 1)). (The population standard deviation over sqrt(n - 1) is the same as s / sqrt(n).)",
         _MC,
         variants=(lambda v: (v.mean(), v.std() / math.sqrt(v.numel() - 1)),),
+    ),
+    # FaultMap (held-out set 8): (sum x^2 - (sum x / n)^2 / n) / (n - 1) as the sample variance
+    Mistake(
+        "se_variance_formula_wrong",
+        "the sample variance inside the standard error written wrongly",
+        "The standard error is s / sqrt(n) with the sample variance s^2 = sum (x_i - mean)^2 / (n - 1), or in its "
+        "shortcut form (sum x_i^2 - n * mean^2) / (n - 1). Your mean is right, but your standard error, squared and "
+        "times n, is another combination of the sum of squares and the mean on every case checked (for instance "
+        "mean^2 or mean^2 / n subtracted where n * mean^2 belongs, or nothing subtracted). Compute s with values.std(), "
+        "or subtract n * mean^2 (= (sum x)^2 / n) exactly.",
+        _MC,
+        variants=(lambda v: (v.mean(), (((v**2).sum() - v.mean() ** 2 / v.numel()) / (v.numel() - 1) / v.numel()).sqrt()),),
+        predicate=se_variance_mis_written,
     ),
     Mistake(
         "se_population_std",
@@ -279,6 +293,18 @@ POSTERIOR_MISTAKES = (
         _CONJ,
         variants=(lambda x, nv: (x.mean(), nv / x.numel()),),
         predicate=_sample_mean_as_posterior_mean,
+    ),
+    # KevinGregor (held-out set 8): 1 / torch.var(x) as the noise precision
+    Mistake(
+        "posterior_sample_variance_as_noise",
+        "the data's sample spread used where the known noise variance belongs",
+        "The noise variance is given (noise_var): each observation adds precision 1 / noise_var, so the posterior "
+        "precision is 1 + n / noise_var. On every case checked your answer is this posterior with the data's own "
+        "sample variance (or standard deviation) in place of noise_var: it changes with the data's scatter, and it is "
+        "undefined (NaN) for a single observation, where the given noise variance still gives an answer.",
+        _CONJ,
+        variants=(lambda x, nv: _posterior_reference(x, float(x.var(unbiased=False))),),
+        predicate=posterior_uses_sample_spread,
     ),
     Mistake(
         "posterior_forgets_n",

@@ -183,8 +183,17 @@ KL_MISTAKES = (
         "Each latent dimension contributes (mu^2 + sigma^2 - log sigma^2 - 1) / 2. Without the -1 the KL of q to "
         "itself would be D/2 instead of 0: check your function at mu = 0, logvar = 0.",
         "s4-closed-form-kl",
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1),),
+    ),
+    Mistake(
+        "kl_minus_one_once",
+        "the -1 subtracted once per example, outside the sum over the dimensions",
+        "Each latent dimension contributes (mu^2 + sigma^2 - log sigma^2 - 1) / 2, so the constant is -1/2 per "
+        "dimension, -D/2 in all. Yours subtracts 1/2 once, after the sum: the KL of q to itself is (D - 1)/2 instead "
+        "of 0. Keep the -1 inside the bracket that is summed: check your function at mu = 0, logvar = 0.",
+        "s4-closed-form-kl",
         # ericjang/draw#2 subtracts 1/2 once instead of 1/2 per dimension
-        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1), lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1) - 0.5),
+        variants=(lambda mu, s: 0.5 * (mu.pow(2) + s.exp() - s).sum(-1) - 0.5,),
     ),
     Mistake(
         "kl_wrong_sign",
@@ -305,7 +314,7 @@ TERM_LIBRARIES = {
             Reading({_T[0]: 0.0, _T[6]: 0.5}, "kl_mean_not_squared"),
             Reading({_T[0]: 0.0, _T[7]: 0.5}, "kl_mean_not_squared"),
             Reading({_T[0]: 0.0}, "kl_missing_mu_squared"),
-            Reading({_T[3]: 0.0, _T[8]: -0.5}, "kl_missing_minus_one"),
+            Reading({_T[3]: 0.0, _T[8]: -0.5}, "kl_minus_one_once"),
             Reading({_T[3]: 0.0}, "kl_missing_minus_one"),
         ),
         wholes=(

@@ -141,6 +141,17 @@ FREE_BITS_MISTAKES = (
         _FREE,
         variants=(lambda kl, lam: kl.mean(1).clamp(min=lam).sum(), lambda kl, lam: kl.mean(1).clamp(min=lam).mean()),
     ),
+    # iconix (held-out set 8): torch.clamp(KLD.mean(), min=free_bits)
+    Mistake(
+        "free_bits_on_overall_mean",
+        "one floor on the KL averaged over the batch and the dimensions together",
+        "Free bits floor each latent dimension's batch-mean KL separately, kl_per_dim.mean(0).clamp(min=free_bits), "
+        "then sum over the dimensions. Your answer averages kl_per_dim over everything (batch and dimensions) into one "
+        "number and floors that: a few used dimensions lift the average above the floor while the others still "
+        "collapse, and a mean over the dimensions is D times smaller than their sum.",
+        _FREE,
+        variants=(lambda kl, lam: kl.mean().clamp(min=lam),),
+    ),
     Mistake(
         "free_bits_batch_sum",
         "the batch summed instead of averaged before the floor",
