@@ -23,6 +23,7 @@ from .diagnose_clamped import clamped
 from .diagnose_item import to_python_number
 from .diagnose_inputs import wrong_inputs
 from .diagnose_mixed_reductions import mixed_reductions
+from .diagnose_log_base import log_base
 from .diagnose_powers import scale_power
 from .diagnose_scale_fn import scale_function
 from .diagnose_schedules import ramp
@@ -717,6 +718,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
         lambda: to_python_number(student, reference, _ordinary(cases), GENERIC_BY_NAME, Diagnosis),
         lambda: ramp(exercise, student, reference, cases, Diagnosis),
         lambda: _constant(student, cases),  # all zeros or one value everywhere: any variant it matches, it matches by chance
+        lambda: log_base(exercise, student, reference, _ordinary(cases), _tensor, Diagnosis, GENERIC_BY_NAME),
         lambda: _robust(student, reference, cases, variant_records),
         lambda: clamped(exercise, student, reference, _ordinary(cases), variant_records, _tensor, Diagnosis),
         lambda: _noise_parts(student, reference, cases, variant_records),

@@ -44,6 +44,16 @@ GENERIC = (
         behaviour="values times 2 on every case",
     ),
     Mistake(
+        "log_base_not_natural",
+        "a log in another base (base 10 or bits) where natural logs belong",
+        "Your values are the expected ones in another log base: log10 or log2 in place of log, or a result divided "
+        "by ln 2 to report bits, scales every value by one constant (0.4343 for base 10, 1.443 for bits). The course's "
+        "log-likelihoods, KLs and bounds are natural logs, in nats: use torch.log (and logsumexp, logsigmoid), and "
+        "convert to bits only when you report a number, not inside the function.",
+        "",
+        behaviour="values times 1/ln 10, 1/ln 2, ln 10 or ln 2 on every case, in an exercise whose answer is a log-density, KL or bound",
+    ),
+    Mistake(
         "factor_half",
         "half the expected value",
         "Your values are exactly half the expected ones: an extra factor 1/2 (or a mean of two where a sum belongs).",

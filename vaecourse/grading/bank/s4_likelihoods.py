@@ -106,6 +106,19 @@ def _asserting_bernoulli(logits, x):
     return (x * logits - F.softplus(logits)).sum(-1)
 
 
+def _probabilities_refused(student, reference, cases) -> bool:
+    """binary_cross_entropy raised "all elements of input should be between 0 and 1" where the reference returns: its input was no probability.
+
+    x is in [0, 1] on every case, so the input torch refused is the logits (or a function of them) passed where
+    binary_cross_entropy expects probabilities.
+    """
+    r_by = {r["case"]: r for r in reference}
+    return any(
+        "raised" in s and "should be between 0 and 1" in s["raised"].get("error_message", "") and "raised" not in r_by.get(s["case"], {"raised": 1})
+        for s in student
+    )
+
+
 def _binary_targets_only(student, reference, cases) -> bool:
     """Right on every ordinary case whose targets are all 0 or 1, wrong (or an error) on every one with grey targets."""
     by_name = {c.name: c for c in cases}
@@ -203,8 +216,10 @@ BERNOULLI_MISTAKES = (
     Mistake(
         "bernoulli_logits_as_probabilities",
         "logits used as probabilities",
-        "The decoder outputs logits (any real number), not probabilities; log(logit) is NaN for negative logits. "
-        "The probability is sigmoid(logit), and the stable form never computes it: x * logit - softplus(logit).",
+        "The decoder outputs logits (any real number), not probabilities: log(logit) is NaN for negative logits, "
+        "binary_cross_entropy refuses them (\"all elements of input should be between 0 and 1\"), and clamping them "
+        "into (0, 1) only hides that. The probability is sigmoid(logit), and the stable form never computes it: "
+        "x * logit - softplus(logit) (binary_cross_entropy_with_logits).",
         _LIK,
         variants=(
             lambda l, x: (x * torch.log(l) + (1 - x) * torch.log(1 - l)).sum(-1),
@@ -212,7 +227,10 @@ BERNOULLI_MISTAKES = (
             # Bernoulli(t) takes t as probs): refused with a ValueError on valid logits, or clamped to [eps, 1 - eps]
             lambda l, x: torch.distributions.Bernoulli(probs=l).log_prob(x).sum(-1),
             lambda l, x: torch.distributions.Bernoulli(probs=l.clamp(0, 1), validate_args=False).log_prob(x).sum(-1),
+            # binary_cross_entropy on logits clamped into (0, 1) to stop its range error, at the usual epsilons
+            *((lambda l, x, e=e: -F.binary_cross_entropy(l.clamp(e, 1 - e), x, reduction="none").sum(-1)) for e in (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)),
         ),
+        predicate=_probabilities_refused,
     ),
     # Lightning-AI/pytorch-lightning#18272, itakurah/focal-loss-pytorch#5: sigmoid before a with-logits loss.
     Mistake(
