@@ -128,6 +128,10 @@ SEVERAL = [
     ("elbo_recon_summed", "elbo_from_log_densities", lambda a, b, c: a.mean(0).sum() + (b - c).mean(0).mean(), "elbo_batch_mean",
      ("reduced over the batch in different ways",)),
     ("eval_mixed_neg_beta", "evaluation_elbo", lambda r, k, beta: -(r.sum() - beta * k.mean()), "eval_batch_mean", ("training loss",)),
+    # a loss (sign), a mean over pixels and a sum over the batch: all three said ('the default reduction' was)
+    ("bern_bce_mean_pixels_batch_sum", "bernoulli_log_likelihood",
+     lambda lg, x: torch.nn.functional.binary_cross_entropy_with_logits(lg, x, reduction="none").mean(-1).sum(), "reduced_over_batch",
+     ("sum of the per-example values over the batch", "binary cross-entropy", "mean over the last dimension")),
     ("elbo_neg_sum_draws", "elbo_from_log_densities", lambda a, b, c: -(a + b - c).sum(0), "mc_sum_not_mean", ("minus the expected",)),
 ]
 

@@ -13,6 +13,8 @@ decided it, never values.
 
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import dataclass
 
 import torch
@@ -631,13 +633,14 @@ def _scalar(exercise, student, reference, cases, variant_records, owners, decide
         if scale is not None:
             note = f"Your output is {scale:.4g} times the {label} of the expected per-example values over the batch (a constant factor folded in: a weight, or a data range such as 255?)."
             return Diagnosis(base, decided, note=note)
-    for label, reduce in reductions.items():  # a reduction of another mistake's per-example values
+    for label, reduce in reductions.items():  # a reduction of another mistake's per-example values, times at most one known factor
         base, said = named(label)
-        for mistake, recs in variant_records:
-            if mistake in owners:
+        for (mistake, recs), (atom, maps) in itertools.product(variant_records, [(None, None), *atoms]):
+            if mistake in owners or atom is mistake:
                 continue
-            if matches(lambda n: reduce(value(recs, n), by_name[n]) if value(recs, n) is not None and value(recs, n).dim() == 1 else None, nan_alike=True):
-                return Diagnosis(base, decided, note=" ".join(t for t in (said, f"Your values also show a second mistake: {mistake.title}.") if t))
+            if matches(lambda n: reduce(v, by_name[n]) * (maps[n][0] if maps else 1.0) if (v := value(recs, n)) is not None and v.dim() == 1 and (maps is None or n in maps) else None, nan_alike=True):
+                also = f"{mistake.title}, and {atom.title}" if atom else mistake.title
+                return Diagnosis(base, decided, note=" ".join(t for t in (said, f"Your values also show {'two more mistakes' if atom else 'a second mistake'}: {also}.") if t))
     mixed = mixed_reductions(exercise, student, cases, names)  # terms reduced differently (recon summed, KL averaged)
     if mixed:
         return Diagnosis(owner_reduction.get("mean") or owner_reduction.get("sum") or GENERIC_BY_NAME["reduced_over_batch"], decided, note=mixed)
