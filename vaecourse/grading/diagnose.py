@@ -277,7 +277,7 @@ def _compose(student, reference, cases, atoms, variant_records=None) -> Diagnosi
         flat = torch.cat([r.flatten() for r in ratios])
         c = float(flat.mean())
         if abs(c - 1) > 1e-3 and bool(((flat - c).abs() <= 1e-3 * abs(c)).all()):
-            return Diagnosis(mistake, tuple(names), note="Your values are also multiplied by a constant factor (a weight folded into the function?).")
+            return Diagnosis(mistake, tuple(names), note=f"Your values are also multiplied by a constant factor, {c:.3g} (a weight folded into the function?).")
     for i, (m1, maps1) in enumerate(atoms):
         for m2, maps2 in atoms[i + 1:]:
             if m1.name == m2.name or any(m.name in GENERIC_BY_NAME and m.name not in _FACTORS for m in (m1, m2)):
