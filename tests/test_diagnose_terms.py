@@ -147,7 +147,7 @@ MC = {
     "mean_over_n_minus_1": (lambda v: (v.sum() / (v.numel() - 1), _se(v)), "mc_mean_n_minus_1"),
     "mean_twice_and_std": (lambda v: (v.mean() / v.numel(), v.std()), "mc_mean_divided_twice"),
     "variance_of_mean": (lambda v: (v.mean(), v.var() / v.numel()), "output_transformed"),
-    "uncentred": (lambda v: (v.mean(), (v.pow(2).mean() / v.numel()).sqrt()), None),
+    "uncentred": (lambda v: (v.mean(), (v.pow(2).mean() / v.numel()).sqrt()), "se_variance_formula_wrong"),  # nothing subtracted
     "std_over_n_numpy": (lambda v: (float(np.mean(v.numpy())), float(np.std(v.numpy(), ddof=1) / len(v))), "se_divided_by_n"),
     "mean_twice_population": (
         lambda v: (v.mean() / v.numel(), v.std(unbiased=False) / math.sqrt(v.numel())),

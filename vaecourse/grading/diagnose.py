@@ -705,7 +705,8 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
     for mistake in exercise.mistakes:
         if mistake.predicate is not None and mistake.predicate is not gradient_cut:
             if mistake.predicate(student, reference, cases):
-                return Diagnosis(mistake, tuple(s["case"] for s in student), exact=True)
+                measured = getattr(mistake.predicate, "measured", None)  # e.g. the moments of the noise drawn
+                return Diagnosis(mistake, tuple(s["case"] for s in student), True, measured(student, reference, cases) if measured else "")
     for mistake, records in variant_records:
         if len(records) == len(student) and all(
             records_agree(s, m, by_name[s["case"]]) for s, m in zip(student, records)

@@ -52,7 +52,9 @@ def misreading_variants(exercise: FunctionExercise) -> list[tuple[Mistake, objec
     entry = GENERIC_BY_NAME["scale_parameter_misread"]
     for i, kind in exercise.scale_args:
         name = exercise.params[i].split("=")[0]
-        for made in FROM_LOG_VARIANCE:  # what the answer turns the argument into
+        # what the answer turns the argument into; the argument used as it is comes first, so that of two misreadings
+        # with the same values the simpler one is said (a variance squared: used as sigma, not its log as log sigma)
+        for made in sorted(FROM_LOG_VARIANCE, key=lambda m: m != kind):
             for read in TO_LOG_VARIANCE:  # which parameter its formula was written for
                 if made == read:
                     continue

@@ -115,6 +115,25 @@ def noise_ignored(student: list, reference: list, cases: list[Case]) -> bool:
     return records_agree(s0, s1, case, with_grads=False) and not records_agree(r0, r1, case, with_grads=False)
 
 
+def drawn_moments(student: list, reference: list, cases: list[Case]) -> str:
+    """What the draws of the call without noise measured, beside what standard-normal noise gives (the sampling case's
+    expected summary); the spread is also said as a multiple of the right one. Empty where no summary was recorded."""
+    layouts = _noise_layouts(student, reference, cases)
+    if not layouts or any(None in got[:3] for got, _, _ in layouts):
+        return ""
+    (mean, std, kurt), (m0, s0, k0) = layouts[0][0][:3], layouts[0][1][:3]
+    return (
+        f"Measured on the samples of your call without eps: mean {mean:.2f}, standard deviation {std:.2f} and excess "
+        f"kurtosis {kurt:.2f}; standard-normal noise would give {m0:.2f}, {s0:.2f} and {k0:.2f}, so your noise's spread "
+        f"is {std / s0:.2f} times a standard normal's (excess kurtosis: 0 for a normal, -1.2 for a uniform, below 0 for "
+        "noise cut off in the tails)."
+    )
+
+
+for _predicate in (noise_not_standard_normal, noise_misscaled):
+    _predicate.measured = drawn_moments  # the note diagnose() adds when the predicate names the mistake
+
+
 UNIFORM_EXCESS_KURTOSIS = -1.2  # of any uniform distribution, whatever its range
 
 

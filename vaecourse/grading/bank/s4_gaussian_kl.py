@@ -85,9 +85,10 @@ KL_MISTAKES = (
     Mistake(
         "kl_sigma_instead_of_variance",
         "the standard deviation and the variance confused",
-        "The closed form uses the variance sigma^2 = exp(logvar) and its log, logvar itself. Your result matches "
-        "another member of the family in their place: the standard deviation sigma = exp(logvar / 2) where sigma^2 "
-        "belongs, or exp(logvar) taken as sigma and squared once more (exp(2 logvar), and 2 * logvar for the log).",
+        "The closed form uses the variance sigma^2 = exp(logvar) and its log, logvar itself. Your result puts "
+        "another member of the family in one or both of these places: the standard deviation "
+        "sigma = exp(logvar / 2) where sigma^2 belongs, log sigma = logvar / 2 where log sigma^2 belongs, or exp(logvar) "
+        "taken as sigma and squared once more (exp(2 logvar), and 2 * logvar for the log).",
         _S4_VAR,
         variants=(
             lambda mu, s: 0.5 * (mu.pow(2) + (0.5 * s).exp() - 0.5 * s - 1).sum(-1),

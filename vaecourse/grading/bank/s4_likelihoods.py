@@ -279,8 +279,9 @@ BERNOULLI_MISTAKES = (
     ),
     Mistake(
         "bernoulli_default_mean_reduction",
-        "the loss's default reduction='mean' collapsed everything to one number",
-        "F.binary_cross_entropy_with_logits averages over all pixels and examples unless you pass reduction='none'. "
+        "a mean over every pixel and example: one number (what a loss's default reduction='mean' gives)",
+        "Your answer averages the log-probabilities over all pixels and examples together: what "
+        "F.binary_cross_entropy_with_logits does unless you pass reduction='none', or what a .mean() over everything does. "
         "Added to a KL summed over latent dimensions, that mean weights the KL by the number of pixels (an accidental "
         "beta). Return one log-likelihood per example, summed over its pixels; the batch mean comes once, in the loss.",
         "s4-reductions",
