@@ -23,6 +23,7 @@ from .compare import describe_value, gradient_missing, records_agree
 from .diagnose_axis_sizes import size_as_axis
 from .diagnose_clamped import clamped
 from .diagnose_item import to_python_number
+from .diagnose_shape_errors import shape_error
 from .diagnose_inputs import wrong_inputs
 from .diagnose_mixed_reductions import mixed_reductions
 from .diagnose_log_base import log_base
@@ -306,6 +307,8 @@ def _robust(student, reference, cases, variant_records) -> Diagnosis | None:
         for rec in records:
             name = rec["case"]
             if name not in ordinary or name not in s_by or records_agree(rec, r_by[name], by_name[name], with_grads=False):
+                continue
+            if "raised" in rec:  # a variant that fails here (e.g. its inputs made invalid) says nothing of an answer that fails too
                 continue
             informative.append(name)
             if records_agree(s_by[name], rec, by_name[name], with_grads=False):
@@ -720,6 +723,7 @@ def diagnose(exercise: FunctionExercise, student: list, reference: list, cases: 
     for step in (
         lambda: size_as_axis(student, reference, _ordinary(cases), GENERIC_BY_NAME, Diagnosis),
         lambda: to_python_number(student, reference, _ordinary(cases), GENERIC_BY_NAME, Diagnosis),
+        lambda: shape_error(student, reference, _ordinary(cases), GENERIC_BY_NAME, Diagnosis),
         lambda: ramp(exercise, student, reference, cases, Diagnosis),
         lambda: _constant(student, cases),  # all zeros or one value everywhere: any variant it matches, it matches by chance
         lambda: log_base(exercise, student, reference, _ordinary(cases), _tensor, Diagnosis, GENERIC_BY_NAME),

@@ -269,6 +269,43 @@ GENERIC = (
         behaviour="the answer raises torch's 'cannot be converted to Scalar' / 'only one element tensors can be "
         "converted to Python scalars' where the expected output has several values, and raises nothing else",
     ),
+    # Shape slips that torch refuses with an error (named from its message by diagnose_shape_errors).
+    Mistake(
+        "indexed_too_many_axes",
+        "an index with more axes than the tensor has",
+        "An index names one position or slice per axis: t[:, 0] needs two axes. torch refused (too many indices) because "
+        "your index names more axes than the tensor has at that line. Print the tensor's shape there; None adds an axis "
+        "only on its own (t[:, None], or t.unsqueeze(-1)), while None: is a slice.",
+        "",  # reviewed in the exercise's own section; shapes are in the PyTorch refresher
+        behaviour="the answer raises torch's 'too many indices for tensor of dimension n', and no other error",
+    ),
+    Mistake(
+        "axis_out_of_range",
+        "a dim that the tensor does not have",
+        "dim=k must lie between -n and n - 1 for a tensor with n axes. torch refused a reduction or an index along an "
+        "axis your tensor does not have at that line: a (B,) tensor has only dim 0 (= -1), a (B, D) tensor dims 0 and 1. "
+        "Print the shape there, and prefer dim=-1 for the last axis whatever comes before it.",
+        "",  # reviewed in the exercise's own section; shapes are in the PyTorch refresher
+        behaviour="the answer raises torch's 'Dimension out of range', and no other error",
+    ),
+    Mistake(
+        "shapes_do_not_broadcast",
+        "two tensors whose shapes do not broadcast, combined element by element",
+        "+, -, * and / need shapes that broadcast: aligned from the last axis, each pair of sizes equal or one of them "
+        "1. torch refused to pair two different sizes. Print both shapes at that line: often one tensor was reduced over "
+        "the wrong axis, or a (B,) tensor meets a (B, D) one without [:, None] (the (B,) then lines up with D, not B).",
+        "",  # reviewed in the exercise's own section; shapes are in the PyTorch refresher
+        behaviour="the answer raises torch's 'The size of tensor a must match the size of tensor b', and no other error",
+    ),
+    Mistake(
+        "matrix_product_shapes",
+        "a matrix product (@, matmul, mm, dot) on sizes that do not multiply",
+        "A matrix product needs the inner sizes to agree, (n, k) @ (k, m), and torch.dot takes two 1-D tensors. The "
+        "line torch stopped at multiplies matrices on sizes that do not agree. The formulas of these exercises multiply "
+        "element by element: a * b, then a sum over the axis the formula sums.",
+        "",  # reviewed in the exercise's own section; shapes are in the PyTorch refresher
+        behaviour="the answer raises torch's matrix-product size error on a line with @, matmul, mm, bmm, mv, dot or einsum",
+    ),
     Mistake(
         "library_function_submitted",
         "the course library's function handed in",
