@@ -67,3 +67,16 @@ def test_one_number_kept_as_shape_one_is_a_batch_reduction():
         assert not r.passed and r.mistake in ("reduced_over_batch", "kl_batch_mean"), (fn.__name__, r.mistake)
         assert "mean of the per-example values over the batch" in r.feedback or "averag" in r.feedback
         assert f"shape {shape}" in r.feedback
+
+
+def test_dtype_note_quotes_the_case_whose_dtype_differs():
+    """An answer that always returns float32 is wrong only on the float64 case: the note says float64 there (it used to
+    quote the first case, float32, and so told the learner 'float32; the inputs' dtype is float32')."""
+
+    def always_float32(mu, logvar):
+        return (-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), -1)).float()
+
+    r = check("gaussian_kl", always_float32, seed=2101, quiet=True)
+    assert r.mistake == "dtype_changed", r.feedback
+    assert "your output has dtype float32; the inputs' dtype is float64" in r.feedback, r.feedback
+    assert "float64 batch" in r.feedback, r.feedback

@@ -95,11 +95,17 @@ def _packaging(student, reference, cases) -> Diagnosis | None:
     got, want = s_by[first.name]["value"], r_by[first.name]["value"]
     if kinds - {"tensor"}:
         return Diagnosis(GENERIC_BY_NAME["not_a_tensor"], names, exact=True, note=f"On {first.describe} you returned {describe_value(got)}.")
+    def first_where(key):  # the first case whose output differs in ``key``: the note quotes that case, not another one
+        c = next(c for c in ordinary if c.name in s_by and s_by[c.name]["value"][key] != r_by[c.name]["value"][key])
+        return c, s_by[c.name]["value"], r_by[c.name]["value"]
+
     if True in shapes:
-        note = f"On {first.describe} your output has shape {tuple(got['shape'])}; the expected shape is {tuple(want['shape'])}."
+        case, got, want = first_where("shape")
+        note = f"On {case.describe} your output has shape {tuple(got['shape'])}; the expected shape is {tuple(want['shape'])}."
         return Diagnosis(GENERIC_BY_NAME["values_right_shape_wrong"], names, exact=True, note=note)
     if True in dtypes:
-        note = f"Your output has dtype {got['dtype']}; the inputs' dtype is {want['dtype']}."
+        case, got, want = first_where("dtype")
+        note = f"On {case.describe} your output has dtype {got['dtype']}; the inputs' dtype is {want['dtype']}."
         return Diagnosis(GENERIC_BY_NAME["dtype_changed"], names, exact=True, note=note)
     return None
 
